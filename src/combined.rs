@@ -1,0 +1,146 @@
+//! `CombinedLoss`: weighted MSE plus soft Spearman.
+
+use crate::check;
+use crate::error::{Error, Param};
+use crate::pearson::Sum;
+use crate::real::Real;
+use crate::soft_rank::Kernel;
+use crate::spearman::{Ranks, SpearmanCorrelation};
+use crate::workspace::Workspace;
+
+/// `mse_weight * mean((y_pred - y_true)^2) + spearman_weight * SpearmanCorrelation(tau)`:
+/// the port of `centimators.losses.CombinedLoss`.
+///
+/// ```
+/// use rankloss::{CombinedLoss, Loss, Workspace};
+///
+/// let loss = CombinedLoss::<f32>::default(); // 2.0, 1.0, 1e-3
+/// let mut ws: Workspace<f32, 16> = Workspace::new();
+/// let mut grad = [0.0; 3];
+/// let v = loss.loss_and_grad(&[0.0, 1.0, 2.0], &[0.0, 1.0, 2.5], &mut grad, &mut ws)?;
+/// // 2 * mean([0, 0, 0.25]) - 1 (same order)
+/// assert!((v - (2.0 * 0.25 / 3.0 - 1.0)).abs() < 1e-5);
+/// # Ok::<(), rankloss::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CombinedLoss<T> {
+    mse_weight: T,
+    spearman_weight: T,
+    spearman: SpearmanCorrelation<T>,
+}
+
+impl<T: Real> CombinedLoss<T> {
+    /// A combined loss. The weights must be finite and `>= 0`,
+    /// `spearman_regularization` (`tau`) finite and `> 0`. The reference's
+    /// defaults are `2.0, 1.0, 1e-3` (see [`Default`]).
+    pub fn new(
+        mse_weight: T,
+        spearman_weight: T,
+        spearman_regularization: T,
+    ) -> Result<Self, Error> {
+        Ok(CombinedLoss {
+            mse_weight: check::non_negative(mse_weight, Param::MseWeight)?,
+            spearman_weight: check::non_negative(spearman_weight, Param::SpearmanWeight)?,
+            spearman: SpearmanCorrelation::new(spearman_regularization)?,
+        })
+    }
+
+    /// The weight of the mean squared error.
+    pub fn mse_weight(&self) -> T {
+        self.mse_weight
+    }
+
+    /// The weight of the Spearman term.
+    pub fn spearman_weight(&self) -> T {
+        self.spearman_weight
+    }
+
+    /// The Spearman term's `regularization_strength` (`tau`).
+    pub fn spearman_regularization(&self) -> T {
+        self.spearman.regularization_strength()
+    }
+
+    /// The Spearman term (with its kernel and guard settings).
+    pub fn spearman(&self) -> &SpearmanCorrelation<T> {
+        &self.spearman
+    }
+
+    /// Chooses the soft-rank kernel, see [`SpearmanCorrelation::with_kernel`].
+    #[must_use]
+    pub fn with_kernel(mut self, kernel: Kernel) -> Self {
+        self.spearman = self.spearman.with_kernel(kernel);
+        self
+    }
+
+    /// Allows or forbids SIMD, see [`SpearmanCorrelation::with_simd`].
+    #[must_use]
+    pub fn with_simd(mut self, simd: bool) -> Self {
+        self.spearman = self.spearman.with_simd(simd);
+        self
+    }
+
+    /// Enables the degenerate-gradient guard of the Spearman term, see
+    /// [`SpearmanCorrelation::with_degenerate_guard`]: for a constant
+    /// `y_pred` only the MSE term then moves the prediction.
+    pub fn with_degenerate_guard(mut self, threshold: T) -> Result<Self, Error> {
+        self.spearman = self.spearman.with_degenerate_guard(threshold)?;
+        Ok(self)
+    }
+
+    /// The loss (and, with `grad`, its gradient) for validated inputs;
+    /// `t` are the target values, `ranks` the source of their soft ranks.
+    pub(crate) fn eval<const N: usize>(
+        &self,
+        t: &[T],
+        ranks: Ranks<'_, T>,
+        p: &[T],
+        range_p: T,
+        mut grad: Option<&mut [T]>,
+        ws: &mut Workspace<T, N>,
+    ) -> Result<T, Error> {
+        let zero = T::zero();
+        let sp = if self.spearman_weight > zero {
+            self.spearman
+                .eval(ranks, p, range_p, grad.as_deref_mut(), ws)?
+        } else {
+            if let Some(g) = grad.as_deref_mut() {
+                g.iter_mut().for_each(|g| *g = zero);
+            }
+            zero
+        };
+        let n = T::from_usize(p.len());
+        let two = T::one() + T::one();
+        let mut mse = Sum::new();
+        if self.mse_weight > zero {
+            for (&pk, &tk) in p.iter().zip(t) {
+                let d = pk - tk;
+                mse.add(d * d);
+            }
+        }
+        let value = self.mse_weight * (mse.value() / n) + self.spearman_weight * sp;
+        let Some(grad) = grad else {
+            return check::finite_result(value, &[]);
+        };
+        let scale = self.mse_weight * two / n;
+        for ((g, &pk), &tk) in grad.iter_mut().zip(p).zip(t) {
+            *g = self.spearman_weight * *g;
+            if self.mse_weight > zero {
+                *g = *g + scale * (pk - tk);
+            }
+        }
+        check::finite_result(value, grad).inspect_err(|_| grad.fill(zero))
+    }
+}
+
+impl<T: Real> Default for CombinedLoss<T> {
+    /// `mse_weight = 2.0`, `spearman_weight = 1.0`,
+    /// `spearman_regularization = 1e-3`: the reference's defaults.
+    fn default() -> Self {
+        CombinedLoss {
+            mse_weight: T::from_f64(2.0),
+            spearman_weight: T::one(),
+            spearman: SpearmanCorrelation::default(),
+        }
+    }
+}

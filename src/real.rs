@@ -1,0 +1,167 @@
+//! The float trait: `f32` and `f64`, with the numerically stable sigmoid
+//! pieces the kernels need.
+
+use core::cmp::Ordering;
+use core::fmt::{Debug, Display};
+use num_traits::Float;
+
+pub(crate) mod sealed {
+    /// Private supertrait: the kernels' inner rows, scalar or (`std`) SIMD.
+    pub trait Sealed: Sized {
+        /// Forward row, see [`super::row_forward_scalar`].
+        fn row_forward_fast(vi: Self, tau: Self, vs: &[Self], acc: &mut [Self]) -> Self;
+        /// Gradient row, see [`super::row_grad_scalar`].
+        fn row_grad_fast(
+            vi: Self,
+            gi: Self,
+            tau: Self,
+            vs: &[Self],
+            gs: &[Self],
+            acc: &mut [Self],
+        ) -> Self;
+    }
+}
+
+/// The float types the losses work in: `f32` and `f64`.
+///
+/// Sealed: the kernels rely on IEEE binary32/binary64 properties (unit
+/// roundoff, exact small integers), so no other type can implement it.
+pub trait Real: Float + Debug + Display + Default + Send + Sync + 'static + sealed::Sealed {
+    /// The Keras fuzz factor `epsilon() = 1e-7`, rounded to this type.
+    const KERAS_EPSILON: Self;
+    /// `ln(1 / u)`, `u` the unit roundoff (`2^-24` for `f32`, `2^-53` for
+    /// `f64`): past this many `tau`, `sigmoid` rounds to exactly 1.
+    const LN_INV_UNIT_ROUNDOFF: Self;
+    /// SIMD lane count of the `std` kernels (8 for `f32`, 4 for `f64`).
+    const LANES: usize;
+
+    /// `n` as a float (exact for every `n` below `2^24` in `f32`).
+    fn from_usize(n: usize) -> Self;
+    /// `x` rounded to this type.
+    fn from_f64(x: f64) -> Self;
+    /// `self` widened to `f64` (exact).
+    fn to_f64(self) -> f64;
+    /// IEEE total order (`-0.0 < +0.0`, never panics).
+    fn total_order(&self, other: &Self) -> Ordering;
+    /// `e^x - 1`, accurate near 0.
+    fn exp_m1_(self) -> Self;
+}
+
+macro_rules! impl_real {
+    ($t:ty, $lanes:expr) => {
+        impl Real for $t {
+            const KERAS_EPSILON: Self = 1e-7;
+            const LN_INV_UNIT_ROUNDOFF: Self =
+                (<$t>::MANTISSA_DIGITS as $t) * core::f64::consts::LN_2 as $t;
+            const LANES: usize = $lanes;
+
+            #[inline]
+            fn from_usize(n: usize) -> Self {
+                n as $t
+            }
+            #[inline]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn total_order(&self, other: &Self) -> Ordering {
+                self.total_cmp(other)
+            }
+            #[inline]
+            fn exp_m1_(self) -> Self {
+                Float::exp_m1(self)
+            }
+        }
+
+        impl sealed::Sealed for $t {
+            #[inline]
+            fn row_forward_fast(vi: Self, tau: Self, vs: &[Self], acc: &mut [Self]) -> Self {
+                #[cfg(feature = "std")]
+                return crate::simd::row_forward(vi, tau, vs, acc);
+                #[cfg(not(feature = "std"))]
+                return row_forward_scalar(vi, tau, vs, acc);
+            }
+            #[inline]
+            fn row_grad_fast(
+                vi: Self,
+                gi: Self,
+                tau: Self,
+                vs: &[Self],
+                gs: &[Self],
+                acc: &mut [Self],
+            ) -> Self {
+                #[cfg(feature = "std")]
+                return crate::simd::row_grad(vi, gi, tau, vs, gs, acc);
+                #[cfg(not(feature = "std"))]
+                return row_grad_scalar(vi, gi, tau, vs, gs, acc);
+            }
+        }
+    };
+}
+
+impl_real!(f32, 8);
+impl_real!(f64, 4);
+
+/// `h(z) = sigmoid(z) - 1/2` for `z = -|d| / tau <= 0`, signed so that
+/// the result is `h((vi - vj) / tau)` when `d = vj - vi`.
+///
+/// With `m = expm1(-|z|)`, `h(-|z|) = m / (2 (2 + m))`: no overflow, and
+/// accurate for small `|z|` (where `sigmoid(z) - 1/2` would cancel).
+#[inline]
+pub(crate) fn centred_sigmoid<T: Real>(d: T, tau: T) -> T {
+    let two = T::one() + T::one();
+    let m = (-(d.abs() / tau)).exp_m1_();
+    let h = m / (two * (two + m)); // <= 0
+    if d > T::zero() {
+        h
+    } else {
+        -h
+    }
+}
+
+/// `sigmoid'(z) = e^-|z| / (1 + e^-|z|)^2` for `z = d / tau` (even).
+#[inline]
+pub(crate) fn sigmoid_prime<T: Real>(d: T, tau: T) -> T {
+    let e = (-(d.abs() / tau)).exp();
+    let one_e = T::one() + e;
+    e / (one_e * one_e)
+}
+
+/// One row of the half-pair forward kernel: for every `j`, with
+/// `h_j = sigmoid((vi - vs[j]) / tau) - 1/2`, subtract `h_j` from `acc[j]`
+/// and return `sum_j h_j`. `acc` and `vs` have the same length.
+#[inline]
+pub(crate) fn row_forward_scalar<T: Real>(vi: T, tau: T, vs: &[T], acc: &mut [T]) -> T {
+    let mut sum = T::zero();
+    for (&vj, aj) in vs.iter().zip(acc.iter_mut()) {
+        let h = centred_sigmoid(vj - vi, tau);
+        *aj = *aj - h;
+        sum = sum + h;
+    }
+    sum
+}
+
+/// One row of the half-pair gradient kernel: for every `j`, with
+/// `q_j = sigmoid'((vi - vs[j]) / tau) * (gi - gs[j])`, subtract `q_j` from
+/// `acc[j]` and return `sum_j q_j`.
+#[inline]
+pub(crate) fn row_grad_scalar<T: Real>(
+    vi: T,
+    gi: T,
+    tau: T,
+    vs: &[T],
+    gs: &[T],
+    acc: &mut [T],
+) -> T {
+    let mut sum = T::zero();
+    for ((&vj, &gj), aj) in vs.iter().zip(gs).zip(acc.iter_mut()) {
+        let q = sigmoid_prime(vj - vi, tau) * (gi - gj);
+        *aj = *aj - q;
+        sum = sum + q;
+    }
+    sum
+}

@@ -1,0 +1,183 @@
+//! Soft-rank kernels: centred soft ranks (forward) and their
+//! vector-Jacobian product (gradient), pairwise or in sorted windows.
+//!
+//! Both kernels visit each unordered pair `{i, j}` once (half pairs): the
+//! forward uses `h(-z) = -h(z)` for `h = sigmoid - 1/2`, the gradient the
+//! evenness of `sigmoid'`. The windowed kernel sorts the values first and
+//! evaluates sigmoids only for pairs closer than `W = c * tau`; farther pairs
+//! contribute exactly `+-1/2` to the centred ranks and nothing to the
+//! gradient (their true contribution is below the rounding of the sums, see
+//! [`window`]).
+
+use crate::real::{row_forward_scalar, row_grad_scalar, Real};
+use crate::Error;
+
+/// Which soft-rank kernel a loss uses.
+///
+/// All kernels give the same numbers to rounding (the crate's tests check
+/// it); the choice only changes speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Kernel {
+    /// Per call: [`Kernel::Pairwise`] when every pair of values is closer
+    /// than the window `W = c * tau` (sorting would buy nothing), otherwise
+    /// [`Kernel::Windowed`]. The default.
+    #[default]
+    Auto,
+    /// Every pair evaluated once, no sort: `n (n - 1) / 2` sigmoids.
+    Pairwise,
+    /// Sort, then evaluate only pairs closer than `W = c * tau`:
+    /// `O(n log n + sum of window sizes)`.
+    Windowed,
+}
+
+/// The window constant `c`: pairs farther apart than `c * tau` are
+/// saturated. With `u` the unit roundoff, a saturated pair's true
+/// contribution is below `e^-c = u / (e^2 n)`, so all `n` of them together
+/// stay below the rounding of the kept terms.
+#[inline]
+pub(crate) fn window_constant<T: Real>(n: usize) -> T {
+    let two = T::one() + T::one();
+    T::LN_INV_UNIT_ROUNDOFF + T::from_usize(n.max(1)).ln() + two
+}
+
+/// How one vector is laid out for the kernels.
+#[derive(Clone, Copy)]
+pub(crate) struct Plan<T> {
+    /// Values are sorted ascending (windowed kernel).
+    pub sorted: bool,
+    /// Window width `c * tau` (only used when `sorted`).
+    pub w: T,
+}
+
+impl<T: Real> Plan<T> {
+    /// Chooses the kernel for a vector of `n` values spanning `range`.
+    pub fn choose(kernel: Kernel, n: usize, tau: T, range: T) -> Self {
+        let w = window_constant::<T>(n) * tau;
+        let sorted = match kernel {
+            Kernel::Pairwise => false,
+            Kernel::Windowed => true,
+            Kernel::Auto => range >= w,
+        };
+        Plan { sorted, w }
+    }
+}
+
+/// Sets `buf` to `n` copies of `value` (`n <= N` is checked by the caller).
+#[inline]
+pub(crate) fn reset<T: Copy, const N: usize>(
+    buf: &mut heapless::Vec<T, N>,
+    n: usize,
+    value: T,
+) -> Result<(), Error> {
+    buf.clear();
+    buf.resize(n, value).map_err(|_| Error::CapacityExceeded {
+        len: n,
+        capacity: N,
+    })
+}
+
+/// Fills `idx` with the order of `x` (sorted ascending if `plan.sorted`,
+/// identity otherwise) and `vs` with the values in that order.
+pub(crate) fn load<T: Real, const N: usize>(
+    x: &[T],
+    plan: Plan<T>,
+    vs: &mut heapless::Vec<T, N>,
+    idx: &mut heapless::Vec<u32, N>,
+) -> Result<(), Error> {
+    let n = x.len();
+    idx.clear();
+    for k in 0..n {
+        // n <= N <= u32::MAX is checked at the public boundary.
+        idx.push(k as u32).map_err(|_| Error::CapacityExceeded {
+            len: n,
+            capacity: N,
+        })?;
+    }
+    if plan.sorted {
+        let key = |k: &u32| x.get(*k as usize).copied().unwrap_or_else(T::zero);
+        idx.sort_unstable_by(|i, j| key(i).total_order(&key(j)));
+    }
+    vs.clear();
+    for k in idx.iter() {
+        vs.push(x.get(*k as usize).copied().unwrap_or_else(T::zero))
+            .map_err(|_| Error::CapacityExceeded {
+                len: n,
+                capacity: N,
+            })?;
+    }
+    Ok(())
+}
+
+/// For sorted `vs`, the end of `i`'s window: the first `j > i` with
+/// `vs[j] - vs[i] >= w`, advanced from the previous row's `end`.
+#[inline]
+fn advance_end<T: Real>(vs: &[T], i: usize, w: T, mut end: usize) -> usize {
+    let vi = vs.get(i).copied().unwrap_or_else(T::zero);
+    end = end.max(i + 1);
+    while let Some(&vj) = vs.get(end) {
+        if vj - vi >= w {
+            break;
+        }
+        end += 1;
+    }
+    end
+}
+
+/// Centred soft ranks `A_i = sum_j sigmoid((v_i - v_j) / tau) - n/2` of
+/// `vs` (in `vs` order) into `acc`, which must have `vs.len()` elements.
+pub(crate) fn forward<T: Real>(vs: &[T], plan: Plan<T>, tau: T, simd: bool, acc: &mut [T]) {
+    let n = vs.len();
+    let half = T::one() / (T::one() + T::one());
+    acc.iter_mut().for_each(|a| *a = T::zero());
+    let (mut end, mut lo) = (0, 0);
+    for i in 0..n {
+        let vi = vs[i];
+        let (below, above) = if plan.sorted {
+            end = advance_end(vs, i, plan.w, end);
+            // lo: first k with vs[i] - vs[k] < w (same predicate as `end`).
+            while lo < i && vs[i] - vs[lo] >= plan.w {
+                lo += 1;
+            }
+            (lo, n - end)
+        } else {
+            end = n;
+            (0, 0)
+        };
+        let (head, tail) = acc.split_at_mut(i + 1);
+        let row = &vs[i + 1..end];
+        let tail = &mut tail[..end - i - 1];
+        let s = if simd {
+            T::row_forward_fast(vi, tau, row, tail)
+        } else {
+            row_forward_scalar(vi, tau, row, tail)
+        };
+        let count = T::from_usize(below) - T::from_usize(above);
+        head[i] = (head[i] + s) + half * count;
+    }
+}
+
+/// Vector-Jacobian product of the soft ranks: given `gs = dL/db` (in `vs`
+/// order), writes `tau * dL/dv_k = sum_j sigmoid'((v_k - v_j)/tau) (G_k - G_j)`
+/// into `acc` (the caller divides by `tau`).
+pub(crate) fn vjp<T: Real>(vs: &[T], gs: &[T], plan: Plan<T>, tau: T, simd: bool, acc: &mut [T]) {
+    let n = vs.len();
+    acc.iter_mut().for_each(|a| *a = T::zero());
+    let mut end = 0;
+    for i in 0..n {
+        end = if plan.sorted {
+            advance_end(vs, i, plan.w, end)
+        } else {
+            n
+        };
+        let (head, tail) = acc.split_at_mut(i + 1);
+        let (vr, gr) = (&vs[i + 1..end], &gs[i + 1..end]);
+        let tail = &mut tail[..end - i - 1];
+        let q = if simd {
+            T::row_grad_fast(vs[i], gs[i], tau, vr, gr, tail)
+        } else {
+            row_grad_scalar(vs[i], gs[i], tau, vr, gr, tail)
+        };
+        head[i] = head[i] + q;
+    }
+}
