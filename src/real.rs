@@ -40,7 +40,7 @@ pub trait Real: Float + Debug + Display + Default + Send + Sync + 'static + seal
     /// `x` rounded to this type.
     fn from_f64(x: f64) -> Self;
     /// `self` widened to `f64` (exact).
-    fn to_f64(self) -> f64;
+    fn widen(self) -> f64;
     /// IEEE total order (`-0.0 < +0.0`, never panics).
     fn total_order(&self, other: &Self) -> Ordering;
     /// `e^x - 1`, accurate near 0.
@@ -64,7 +64,7 @@ macro_rules! impl_real {
                 x as $t
             }
             #[inline]
-            fn to_f64(self) -> f64 {
+            fn widen(self) -> f64 {
                 self as f64
             }
             #[inline]
