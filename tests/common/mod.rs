@@ -48,9 +48,22 @@ pub fn soft_ranks(x: &[f64], tau: f64) -> Vec<f64> {
         .collect()
 }
 
+/// `dL/db`, the loss's gradient with respect to the soft ranks of `p`.
+pub fn rank_gradient(t: &[f64], p: &[f64], tau: f64) -> Vec<f64> {
+    spearman_parts(t, p, tau).1
+}
+
 /// Textbook `SpearmanCorrelation` value and gradient (reference semantics
 /// with exact means).
 pub fn spearman(t: &[f64], p: &[f64], tau: f64) -> (f64, Vec<f64>) {
+    let n = t.len();
+    let (v, g) = spearman_parts(t, p, tau);
+    debug_assert_eq!(g.len(), n);
+    (v, spearman_grad_through_ranks(p, &g, tau))
+}
+
+/// `(-rho, dL/db)` by the textbook formulas.
+fn spearman_parts(t: &[f64], p: &[f64], tau: f64) -> (f64, Vec<f64>) {
     let n = t.len();
     let mean = |r: &[f64]| r.iter().sum::<f64>() / n as f64;
     let rt = soft_ranks(t, tau);
@@ -67,6 +80,11 @@ pub fn spearman(t: &[f64], p: &[f64], tau: f64) -> (f64, Vec<f64>) {
     let g: Vec<f64> = (0..n)
         .map(|i| -(a[i] / d - sab * saa * b[i] / (d * d * d)))
         .collect();
+    (-rho, g)
+}
+
+fn spearman_grad_through_ranks(p: &[f64], g: &[f64], tau: f64) -> Vec<f64> {
+    let n = p.len();
     let grad = (0..n)
         .map(|k| {
             (0..n)
@@ -78,7 +96,7 @@ pub fn spearman(t: &[f64], p: &[f64], tau: f64) -> (f64, Vec<f64>) {
                 / tau
         })
         .collect();
-    (-rho, grad)
+    grad
 }
 
 /// Textbook `CombinedLoss` value and gradient.
