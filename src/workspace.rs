@@ -63,3 +63,31 @@ impl<T, const N: usize> core::fmt::Debug for Workspace<T, N> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Workspace;
+    use core::mem::size_of;
+
+    #[test]
+    fn size_is_the_documented_formula() {
+        let word = size_of::<usize>();
+        // Four float buffers and one u32 buffer, each with a usize length;
+        // the u32 buffer is padded to the alignment of usize.
+        let u32_buf = |n: usize| (word + 4 * n).next_multiple_of(word);
+        assert_eq!(
+            Workspace::<f32, 64>::BYTES,
+            4 * (word + 4 * 64).next_multiple_of(word) + u32_buf(64)
+        );
+        assert_eq!(
+            Workspace::<f64, 4096>::BYTES,
+            4 * (word + 8 * 4096) + u32_buf(4096)
+        );
+        if word == 8 {
+            assert_eq!(Workspace::<f64, 4096>::BYTES, 147_496);
+            assert_eq!(Workspace::<f32, 4096>::BYTES, 81_960);
+        }
+        // At most 6 machine words per element, whatever the float.
+        assert!(Workspace::<f64, 4096>::BYTES <= 6 * word * 4096 + 64);
+    }
+}
