@@ -57,3 +57,8 @@ pub use real::Real;
 pub use soft_rank::Kernel;
 pub use spearman::SpearmanCorrelation;
 pub use workspace::Workspace;
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
