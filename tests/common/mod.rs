@@ -83,9 +83,10 @@ fn spearman_parts(t: &[f64], p: &[f64], tau: f64) -> (f64, Vec<f64>) {
     (-rho, g)
 }
 
+/// `g_k = (1/tau) sum_j s'(d_kj) (G_k - G_j)`.
 fn spearman_grad_through_ranks(p: &[f64], g: &[f64], tau: f64) -> Vec<f64> {
     let n = p.len();
-    let grad = (0..n)
+    (0..n)
         .map(|k| {
             (0..n)
                 .map(|j| {
@@ -95,8 +96,7 @@ fn spearman_grad_through_ranks(p: &[f64], g: &[f64], tau: f64) -> Vec<f64> {
                 .sum::<f64>()
                 / tau
         })
-        .collect();
-    grad
+        .collect()
 }
 
 /// Textbook `CombinedLoss` value and gradient.
