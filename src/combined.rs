@@ -90,6 +90,7 @@ impl<T: Real> CombinedLoss<T> {
 
     /// The loss (and, with `grad`, its gradient) for validated inputs;
     /// `t` are the target values, `ranks` the source of their soft ranks.
+    #[inline(always)]
     pub(crate) fn eval<const N: usize>(
         &self,
         t: &[T],
@@ -109,6 +110,15 @@ impl<T: Real> CombinedLoss<T> {
             }
             zero
         };
+        self.finish(sp, t, p, grad)
+    }
+
+    /// Adds the weighted MSE to the weighted Spearman value `sp` and its
+    /// gradient (already in `grad`). Out of line: the floats it needs are
+    /// not live across the Spearman call, which keeps the stack shallow.
+    #[inline(never)]
+    fn finish(&self, sp: T, t: &[T], p: &[T], grad: Option<&mut [T]>) -> Result<T, Error> {
+        let zero = T::zero();
         let n = T::from_usize(p.len());
         let two = T::one() + T::one();
         let mut mse = Sum::new();

@@ -107,6 +107,7 @@ pub(crate) mod private {
 }
 
 /// Validates one call; returns the ranges of `y_true` and `y_pred`.
+#[inline(never)]
 fn validate<T: Real>(
     t: &[T],
     p: &[T],
@@ -150,6 +151,7 @@ fn validate_prepared<T: Real, const M: usize>(
 /// type (then `grad`, if given, is zeroed). `grad` is written, not added to.
 pub trait Loss<T: Real>: private::Eval<T> {
     /// The loss value.
+    #[inline(always)]
     fn loss<const N: usize>(
         &self,
         y_true: &[T],
@@ -165,6 +167,7 @@ pub trait Loss<T: Real>: private::Eval<T> {
     }
 
     /// The loss value; its gradient with respect to `y_pred` into `grad`.
+    #[inline(always)]
     fn loss_and_grad<const N: usize>(
         &self,
         y_true: &[T],
@@ -210,6 +213,7 @@ pub trait Loss<T: Real>: private::Eval<T> {
     }
 
     /// [`Loss::loss`] with targets prepared by [`Loss::prepare`].
+    #[inline(always)]
     fn loss_prepared<const M: usize, const N: usize>(
         &self,
         target: &PreparedTarget<T, M>,
@@ -225,6 +229,7 @@ pub trait Loss<T: Real>: private::Eval<T> {
     }
 
     /// [`Loss::loss_and_grad`] with targets prepared by [`Loss::prepare`].
+    #[inline(always)]
     fn loss_and_grad_prepared<const M: usize, const N: usize>(
         &self,
         target: &PreparedTarget<T, M>,
@@ -248,6 +253,7 @@ impl<T: Real> private::Eval<T> for SpearmanCorrelation<T> {
     fn spearman(&self) -> &SpearmanCorrelation<T> {
         self
     }
+    #[inline(always)]
     fn eval<const N: usize>(
         &self,
         _t: &[T],
@@ -270,6 +276,7 @@ impl<T: Real> private::Eval<T> for CombinedLoss<T> {
     fn spearman(&self) -> &SpearmanCorrelation<T> {
         CombinedLoss::spearman(self)
     }
+    #[inline(always)]
     fn eval<const N: usize>(
         &self,
         t: &[T],

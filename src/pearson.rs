@@ -54,6 +54,7 @@ pub(crate) struct Pearson<T> {
 /// Keras epsilon inside the square root. When `guard` is `Some(threshold)`
 /// and `saa * sbb <= threshold`, the correlation is taken as 0 with a zero
 /// gradient (the degenerate-gradient guard).
+#[inline(never)]
 pub(crate) fn pearson<T: Real>(saa: T, sbb: T, sab: T, guard: Option<T>) -> Pearson<T> {
     let prod = saa * sbb;
     if let Some(threshold) = guard {

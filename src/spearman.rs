@@ -2,7 +2,7 @@
 
 use crate::check;
 use crate::error::{Error, Param};
-use crate::pearson::{pearson, sum_sq, Sum};
+use crate::pearson::{pearson, sum_sq, Pearson, Sum};
 use crate::real::Real;
 use crate::soft_rank::{forward, load, reset, vjp, Kernel, Plan};
 use crate::workspace::Workspace;
@@ -111,6 +111,7 @@ impl<T: Real> SpearmanCorrelation<T> {
 
     /// Centred soft ranks of `x` (input order) into `out`; returns
     /// `sum out_i^2`.
+    #[inline(never)]
     pub(crate) fn ranks_into<const N: usize, const M: usize>(
         &self,
         x: &[T],
@@ -135,6 +136,10 @@ impl<T: Real> SpearmanCorrelation<T> {
     }
 
     /// The loss (and, with `grad`, its gradient) for validated inputs.
+    ///
+    /// An orchestrator over out-of-line stages, so that the stack depth is
+    /// that of the deepest stage, not the sum of all of them.
+    #[inline(never)]
     pub(crate) fn eval<const N: usize>(
         &self,
         ranks: Ranks<'_, T>,
@@ -144,7 +149,6 @@ impl<T: Real> SpearmanCorrelation<T> {
         ws: &mut Workspace<T, N>,
     ) -> Result<T, Error> {
         let Workspace { vs, idx, b, acc, a } = ws;
-        let n = p.len();
         let (a, saa): (&[T], T) = match ranks {
             Ranks::Compute { t, range } => {
                 let saa = self.ranks_into(t, range, vs, idx, acc, a)?;
@@ -152,39 +156,80 @@ impl<T: Real> SpearmanCorrelation<T> {
             }
             Ranks::Ready { ranks, saa } => (ranks, saa),
         };
-        let plan = Plan::choose(self.kernel, n, self.tau, range_p);
+        let plan = Plan::choose(self.kernel, p.len(), self.tau, range_p);
+        let (sbb, sab) = self.pred_ranks(p, plan, a, vs, idx, b)?;
+        let pe = pearson(saa, sbb, sab, self.guard);
+        let value = -pe.rho;
+        match grad {
+            None => Ok(value),
+            Some(grad) => self
+                .backward(pe, plan, a, vs, idx, b, acc, grad)
+                .and_then(|()| check::finite_result(value, grad))
+                .inspect_err(|_| grad.fill(T::zero())),
+        }
+    }
+
+    /// Soft ranks of `p` into `b` (sorted order per `plan`, with `vs` and
+    /// `idx`); returns `(Sbb, Sab)`.
+    #[inline(never)]
+    fn pred_ranks<const N: usize>(
+        &self,
+        p: &[T],
+        plan: Plan<T>,
+        a: &[T],
+        vs: &mut Vec<T, N>,
+        idx: &mut Vec<u32, N>,
+        b: &mut Vec<T, N>,
+    ) -> Result<(T, T), Error> {
         load(p, plan, vs, idx)?;
-        reset(b, n, T::zero())?;
+        reset(b, p.len(), T::zero())?;
         forward(vs, plan, self.tau, self.simd, b);
-        let sbb = sum_sq(b);
         let mut sab = Sum::new();
         // a in input order, b in vs order: a[idx[k]] pairs with b[k].
-        let a_at = |k: u32| a.get(k as usize).copied().unwrap_or_else(T::zero);
         for (&k, &bk) in idx.iter().zip(b.iter()) {
-            sab.add(a_at(k) * bk);
+            sab.add(at(a, k) * bk);
         }
-        let pe = pearson(saa, sbb, sab.value(), self.guard);
-        let value = -pe.rho;
-        let Some(grad) = grad else {
-            return Ok(value);
-        };
+        Ok((sum_sq(b), sab.value()))
+    }
+
+    /// The gradient with respect to `p` into `grad`, from the correlation's
+    /// coefficients: `dL/dB = alpha A + beta B` (written over `b`), then the
+    /// soft ranks' vector-Jacobian product.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn backward<const N: usize>(
+        &self,
+        pe: Pearson<T>,
+        plan: Plan<T>,
+        a: &[T],
+        vs: &[T],
+        idx: &[u32],
+        b: &mut [T],
+        acc: &mut Vec<T, N>,
+        grad: &mut [T],
+    ) -> Result<(), Error> {
         if pe.alpha == T::zero() && pe.beta == T::zero() {
-            grad.iter_mut().for_each(|g| *g = T::zero());
-            return Ok(value);
+            grad.fill(T::zero());
+            return Ok(());
         }
-        // dL/dB in vs order, in place of B.
         for (&k, bk) in idx.iter().zip(b.iter_mut()) {
-            *bk = pe.alpha * a_at(k) + pe.beta * *bk;
+            *bk = pe.alpha * at(a, k) + pe.beta * *bk;
         }
-        reset(acc, n, T::zero())?;
+        reset(acc, vs.len(), T::zero())?;
         vjp(vs, b, plan, self.tau, self.simd, acc);
         for (&k, &s) in idx.iter().zip(acc.iter()) {
             if let Some(g) = grad.get_mut(k as usize) {
                 *g = s / self.tau;
             }
         }
-        check::finite_result(value, grad).inspect_err(|_| grad.fill(T::zero()))
+        Ok(())
     }
+}
+
+/// `x[k]` for an index from a permutation of `0..x.len()`.
+#[inline]
+fn at<T: Real>(x: &[T], k: u32) -> T {
+    x.get(k as usize).copied().unwrap_or_else(T::zero)
 }
 
 impl<T: Real> Default for SpearmanCorrelation<T> {
