@@ -53,7 +53,7 @@ pub trait Real: Float + Debug + Display + Default + Send + Sync + 'static + seal
 const EXPM1_TERMS: [usize; 2] = [7, 12];
 
 macro_rules! impl_real {
-    ($t:ty, $lanes:expr) => {
+    ($t:ident, $lanes:expr) => {
         impl Real for $t {
             const KERAS_EPSILON: Self = 1e-7;
             const LN_INV_UNIT_ROUNDOFF: Self =
@@ -108,7 +108,7 @@ macro_rules! impl_real {
             #[inline]
             fn row_forward_fast(vi: Self, tau: Self, vs: &[Self], acc: &mut [Self]) -> Self {
                 #[cfg(feature = "std")]
-                return crate::simd::row_forward(vi, tau, vs, acc);
+                return crate::simd::$t::row_forward(vi, tau, vs, acc);
                 #[cfg(not(feature = "std"))]
                 return row_forward_scalar(vi, tau, vs, acc);
             }
@@ -122,7 +122,7 @@ macro_rules! impl_real {
                 acc: &mut [Self],
             ) -> Self {
                 #[cfg(feature = "std")]
-                return crate::simd::row_grad(vi, gi, tau, vs, gs, acc);
+                return crate::simd::$t::row_grad(vi, gi, tau, vs, gs, acc);
                 #[cfg(not(feature = "std"))]
                 return row_grad_scalar(vi, gi, tau, vs, gs, acc);
             }
