@@ -119,20 +119,16 @@ impl<T: Real> CombinedLoss<T> {
     #[inline(never)]
     fn finish(&self, sp: T, t: &[T], p: &[T], grad: Option<&mut [T]>) -> Result<T, Error> {
         let zero = T::zero();
-        let n = T::from_usize(p.len());
-        let two = T::one() + T::one();
-        let mut mse = Sum::new();
-        if self.mse_weight > zero {
-            for (&pk, &tk) in p.iter().zip(t) {
-                let d = pk - tk;
-                mse.add(d * d);
-            }
-        }
-        let value = self.mse_weight * (mse.value() / n) + self.spearman_weight * sp;
+        let mse = if self.mse_weight > zero {
+            weighted_mse(self.mse_weight, t, p)
+        } else {
+            zero
+        };
+        let value = mse + self.spearman_weight * sp;
         let Some(grad) = grad else {
             return check::finite_result(value, &[]);
         };
-        let scale = self.mse_weight * two / n;
+        let scale = self.mse_weight * (T::one() + T::one()) / T::from_usize(p.len());
         for ((g, &pk), &tk) in grad.iter_mut().zip(p).zip(t) {
             *g = self.spearman_weight * *g;
             if self.mse_weight > zero {
@@ -141,6 +137,29 @@ impl<T: Real> CombinedLoss<T> {
         }
         check::finite_result(value, grad).inspect_err(|_| grad.fill(zero))
     }
+}
+
+/// `w * mean((p - t)^2)`, overflowing only when the result does: the
+/// squares are summed relative to the largest difference `s` (so the sum is
+/// at most `n`), and `s` is applied last, `((mean * s) * w) * s`, an order
+/// whose intermediates stay below the result or below `w`. A difference that
+/// itself overflows (`|p - t| > T::MAX`) gives infinity.
+fn weighted_mse<T: Real>(w: T, t: &[T], p: &[T]) -> T {
+    let zero = T::zero();
+    let s = p
+        .iter()
+        .zip(t)
+        .fold(zero, |m, (&pk, &tk)| m.max((pk - tk).abs()));
+    if s == zero || !s.is_finite() {
+        return s;
+    }
+    let mut sum = Sum::new();
+    for (&pk, &tk) in p.iter().zip(t) {
+        let r = (pk - tk) / s;
+        sum.add(r * r);
+    }
+    let mean = sum.value() / T::from_usize(p.len());
+    ((mean * s) * w) * s
 }
 
 impl<T: Real> Default for CombinedLoss<T> {

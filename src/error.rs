@@ -71,8 +71,9 @@ pub enum Error {
     /// float type (for example the squared error of values near `T::MAX`, or
     /// a gradient scaled by `1 / tau` for a `tau` near the smallest float).
     Overflow,
-    /// A [`PreparedTarget`](crate::PreparedTarget) was used with a loss of a
-    /// different `regularization_strength` than the one it was prepared for.
+    /// A [`PreparedTarget`](crate::PreparedTarget) was used with a loss whose
+    /// `regularization_strength`, kernel or SIMD setting differs from the
+    /// loss that prepared it.
     PreparedTargetMismatch,
 }
 
@@ -112,9 +113,9 @@ impl fmt::Display for Error {
             Error::NonFinite { arg, index } => write!(f, "{arg}[{index}] is not finite"),
             Error::InvalidParameter { param } => write!(f, "invalid parameter: {param}"),
             Error::Overflow => f.write_str("result overflows the float type"),
-            Error::PreparedTargetMismatch => {
-                f.write_str("prepared target was built for another regularization_strength")
-            }
+            Error::PreparedTargetMismatch => f.write_str(
+                "prepared target was built by a loss with another tau, kernel or SIMD setting",
+            ),
         }
     }
 }

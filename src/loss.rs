@@ -4,6 +4,7 @@ use crate::check;
 use crate::combined::CombinedLoss;
 use crate::error::{Arg, Error};
 use crate::real::Real;
+use crate::soft_rank::Kernel;
 use crate::spearman::{Ranks, SpearmanCorrelation};
 use crate::workspace::Workspace;
 use heapless::Vec;
@@ -37,7 +38,9 @@ pub struct PreparedTarget<T, const M: usize> {
     values: Vec<T, M>,
     ranks: Vec<T, M>,
     saa: T,
-    tau: T,
+    /// The loss configuration the ranks were computed with (its guard does
+    /// not affect the ranks).
+    config: Option<(T, Kernel, bool)>,
 }
 
 impl<T: Real, const M: usize> PreparedTarget<T, M> {
@@ -48,7 +51,7 @@ impl<T: Real, const M: usize> PreparedTarget<T, M> {
             values: Vec::new(),
             ranks: Vec::new(),
             saa: T::zero(),
-            tau: T::zero(),
+            config: None,
         }
     }
 
@@ -79,7 +82,7 @@ impl<T: Real, const M: usize> core::fmt::Debug for PreparedTarget<T, M> {
         f.debug_struct("PreparedTarget")
             .field("len", &self.values.len())
             .field("capacity", &M)
-            .field("regularization_strength", &self.tau)
+            .field("regularization_strength", &self.config.map(|c| c.0))
             .finish_non_exhaustive()
     }
 }
@@ -89,8 +92,6 @@ pub(crate) mod private {
 
     /// The per-loss part of [`Loss`]; private so that `Loss` is sealed.
     pub trait Eval<T: Real> {
-        /// The Spearman term's `tau`.
-        fn tau(&self) -> T;
         /// The Spearman term's configuration (kernel, SIMD, guard).
         fn spearman(&self) -> &SpearmanCorrelation<T>;
         /// The loss (and, with `grad`, the gradient) for validated input.
@@ -125,9 +126,15 @@ fn validate<T: Real>(
     Ok((range_t, range_p))
 }
 
+/// What a prepared target must share with the loss that uses it for
+/// bit-identical results: `tau`, kernel and SIMD setting.
+fn config<T: Real>(sp: &SpearmanCorrelation<T>) -> (T, Kernel, bool) {
+    (sp.regularization_strength(), sp.kernel(), sp.simd())
+}
+
 /// Validates a prepared call; returns the range of `y_pred`.
 fn validate_prepared<T: Real, const M: usize>(
-    loss_tau: T,
+    loss: &SpearmanCorrelation<T>,
     target: &PreparedTarget<T, M>,
     p: &[T],
     grad: Option<usize>,
@@ -136,7 +143,7 @@ fn validate_prepared<T: Real, const M: usize>(
     if target.is_empty() {
         return Err(Error::Empty);
     }
-    if target.tau != loss_tau {
+    if target.config != Some(config(loss)) {
         return Err(Error::PreparedTargetMismatch);
     }
     validate(&target.values, p, grad, capacity).map(|(_, r)| r)
@@ -194,6 +201,7 @@ pub trait Loss<T: Real>: private::Eval<T> {
     ) -> Result<(), Error> {
         target.values.clear();
         target.ranks.clear();
+        target.config = None;
         check::size(y_true.len(), M.min(N))?;
         let range = check::finite_range(y_true, Arg::YTrue)?;
         let Workspace { vs, idx, acc, .. } = ws;
@@ -208,7 +216,7 @@ pub trait Loss<T: Real>: private::Eval<T> {
                 capacity: M,
             })?;
         target.saa = saa;
-        target.tau = self.tau();
+        target.config = Some(config(self.spearman()));
         Ok(())
     }
 
@@ -220,7 +228,7 @@ pub trait Loss<T: Real>: private::Eval<T> {
         y_pred: &[T],
         ws: &mut Workspace<T, N>,
     ) -> Result<T, Error> {
-        let range_p = validate_prepared(self.tau(), target, y_pred, None, N)?;
+        let range_p = validate_prepared(self.spearman(), target, y_pred, None, N)?;
         let ranks = Ranks::Ready {
             ranks: &target.ranks,
             saa: target.saa,
@@ -237,7 +245,7 @@ pub trait Loss<T: Real>: private::Eval<T> {
         grad: &mut [T],
         ws: &mut Workspace<T, N>,
     ) -> Result<T, Error> {
-        let range_p = validate_prepared(self.tau(), target, y_pred, Some(grad.len()), N)?;
+        let range_p = validate_prepared(self.spearman(), target, y_pred, Some(grad.len()), N)?;
         let ranks = Ranks::Ready {
             ranks: &target.ranks,
             saa: target.saa,
@@ -247,9 +255,6 @@ pub trait Loss<T: Real>: private::Eval<T> {
 }
 
 impl<T: Real> private::Eval<T> for SpearmanCorrelation<T> {
-    fn tau(&self) -> T {
-        self.regularization_strength()
-    }
     fn spearman(&self) -> &SpearmanCorrelation<T> {
         self
     }
@@ -270,9 +275,6 @@ impl<T: Real> private::Eval<T> for SpearmanCorrelation<T> {
 impl<T: Real> Loss<T> for SpearmanCorrelation<T> {}
 
 impl<T: Real> private::Eval<T> for CombinedLoss<T> {
-    fn tau(&self) -> T {
-        self.spearman_regularization()
-    }
     fn spearman(&self) -> &SpearmanCorrelation<T> {
         CombinedLoss::spearman(self)
     }

@@ -6,8 +6,16 @@ use core::fmt::{Debug, Display};
 use num_traits::Float;
 
 pub(crate) mod sealed {
-    /// Private supertrait: the kernels' inner rows, scalar or (`std`) SIMD.
+    /// Private supertrait: the kernels' constants and inner rows, scalar or
+    /// (`std`) SIMD.
     pub trait Sealed: Sized {
+        /// `ln(1 / u)`, `u` the unit roundoff (`2^-24` for `f32`, `2^-53`
+        /// for `f64`): past this many `tau`, `sigmoid` rounds to exactly 1.
+        const LN_INV_UNIT_ROUNDOFF: Self;
+        /// `e^x - 1`, accurate near 0: a Taylor polynomial for `|x| < 1/4`,
+        /// `exp(x) - 1` beyond (one exponential routine in the binary
+        /// instead of two, which matters on a microcontroller).
+        fn exp_m1_(self) -> Self;
         /// Forward row, see [`super::row_forward_scalar`].
         fn row_forward_fast(vi: Self, tau: Self, vs: &[Self], acc: &mut [Self]) -> Self;
         /// Gradient row, see [`super::row_grad_scalar`].
@@ -29,11 +37,6 @@ pub(crate) mod sealed {
 pub trait Real: Float + Debug + Display + Default + Send + Sync + 'static + sealed::Sealed {
     /// The Keras fuzz factor `epsilon() = 1e-7`, rounded to this type.
     const KERAS_EPSILON: Self;
-    /// `ln(1 / u)`, `u` the unit roundoff (`2^-24` for `f32`, `2^-53` for
-    /// `f64`): past this many `tau`, `sigmoid` rounds to exactly 1.
-    const LN_INV_UNIT_ROUNDOFF: Self;
-    /// SIMD lane count of the `std` kernels (8 for `f32`, 4 for `f64`).
-    const LANES: usize;
 
     /// `n` as a float (exact for every `n` below `2^24` in `f32`).
     fn from_usize(n: usize) -> Self;
@@ -43,22 +46,12 @@ pub trait Real: Float + Debug + Display + Default + Send + Sync + 'static + seal
     fn widen(self) -> f64;
     /// IEEE total order (`-0.0 < +0.0`, never panics).
     fn total_order(&self, other: &Self) -> Ordering;
-    /// `e^x - 1`, accurate near 0: a Taylor polynomial for `|x| < 1/4`,
-    /// `exp(x) - 1` beyond (one exponential routine in the binary instead
-    /// of two, which matters on a microcontroller).
-    fn exp_m1_(self) -> Self;
 }
 
-/// Taylor terms of `exp_m1_`: `[f32, f64]`.
-const EXPM1_TERMS: [usize; 2] = [7, 12];
-
 macro_rules! impl_real {
-    ($t:ident, $lanes:expr) => {
+    ($t:ident, $terms:expr) => {
         impl Real for $t {
             const KERAS_EPSILON: Self = 1e-7;
-            const LN_INV_UNIT_ROUNDOFF: Self =
-                (<$t>::MANTISSA_DIGITS as $t) * core::f64::consts::LN_2 as $t;
-            const LANES: usize = $lanes;
 
             #[inline]
             fn from_usize(n: usize) -> Self {
@@ -76,13 +69,19 @@ macro_rules! impl_real {
             fn total_order(&self, other: &Self) -> Ordering {
                 self.total_cmp(other)
             }
+        }
+
+        impl sealed::Sealed for $t {
+            const LN_INV_UNIT_ROUNDOFF: Self =
+                (<$t>::MANTISSA_DIGITS as $t) * core::f64::consts::LN_2 as $t;
+
             #[inline]
             fn exp_m1_(self) -> Self {
                 // 1/k! for k = 1..=D: the Taylor series of e^x - 1 up to x^D,
                 // D = 7 (f32) or 12 (f64), whose truncation error below
                 // |x| = 1/4 is under a tenth of the unit roundoff.
-                const C: [$t; EXPM1_TERMS[($lanes == 4) as usize]] = {
-                    let mut c = [0.0; EXPM1_TERMS[($lanes == 4) as usize]];
+                const C: [$t; $terms] = {
+                    let mut c = [0.0; $terms];
                     let (mut k, mut f) = (0, 1.0_f64);
                     while k < c.len() {
                         f *= (k + 1) as f64;
@@ -102,9 +101,6 @@ macro_rules! impl_real {
                     Float::exp(self) - 1.0
                 }
             }
-        }
-
-        impl sealed::Sealed for $t {
             #[inline]
             fn row_forward_fast(vi: Self, tau: Self, vs: &[Self], acc: &mut [Self]) -> Self {
                 #[cfg(feature = "std")]
@@ -130,8 +126,9 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, 8);
-impl_real!(f64, 4);
+// Taylor terms of `exp_m1_`: 7 for f32, 12 for f64.
+impl_real!(f32, 7);
+impl_real!(f64, 12);
 
 /// `h(z) = sigmoid(z) - 1/2` for `z = -|d| / tau <= 0`, signed so that
 /// the result is `h((vi - vj) / tau)` when `d = vj - vi`.

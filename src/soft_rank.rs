@@ -51,18 +51,43 @@ pub(crate) struct Plan<T> {
     pub sorted: bool,
     /// Window width `c * tau` (only used when `sorted`).
     pub w: T,
+    /// The `tau` the kernels divide differences by: the loss's `tau`, or 1
+    /// when the values themselves are divided by `tau` (see `choose`).
+    pub tau: T,
+    /// Divide the values by this before ranking (`Some(tau)`), see `choose`.
+    pub scale: Option<T>,
 }
 
 impl<T: Real> Plan<T> {
     /// Chooses the kernel for a vector of `n` values spanning `range`.
+    ///
+    /// A difference `x_i - x_j` overflows only when `range` does; it is then
+    /// `+-inf` and the pair saturates, which is right when `tau <= 1` (the
+    /// true `|z|` exceeds `T::MAX`). For `tau > 1` the values are divided by
+    /// `tau` first, so `z = x_i / tau - x_j / tau` stays exact in range (and
+    /// overflows, again, only where the pair truly saturates).
     pub fn choose(kernel: Kernel, n: usize, tau: T, range: T) -> Self {
-        let w = window_constant::<T>(n) * tau;
+        let c = window_constant::<T>(n);
+        if !range.is_finite() && tau > T::one() {
+            return Plan {
+                sorted: kernel != Kernel::Pairwise,
+                w: c,
+                tau: T::one(),
+                scale: Some(tau),
+            };
+        }
+        let w = c * tau;
         let sorted = match kernel {
             Kernel::Pairwise => false,
             Kernel::Windowed => true,
             Kernel::Auto => range >= w,
         };
-        Plan { sorted, w }
+        Plan {
+            sorted,
+            w,
+            tau,
+            scale: None,
+        }
     }
 }
 
@@ -96,6 +121,9 @@ pub(crate) fn load<T: Real, const N: usize>(
     };
     vs.clear();
     vs.extend_from_slice(x).map_err(|_| full())?;
+    if let Some(tau) = plan.scale {
+        vs.iter_mut().for_each(|v| *v = *v / tau);
+    }
     idx.clear();
     for k in 0..n {
         // n <= N and n <= u32::MAX are checked at the public boundary.
@@ -157,7 +185,8 @@ fn advance_end<T: Real>(vs: &[T], i: usize, w: T, mut end: usize) -> usize {
 
 /// Centred soft ranks `A_i = sum_j sigmoid((v_i - v_j) / tau) - n/2` of
 /// `vs` (in `vs` order) into `acc`, which must hold `vs.len()` zeros.
-pub(crate) fn forward<T: Real>(vs: &[T], plan: Plan<T>, tau: T, simd: bool, acc: &mut [T]) {
+pub(crate) fn forward<T: Real>(vs: &[T], plan: Plan<T>, simd: bool, acc: &mut [T]) {
+    let tau = plan.tau;
     let n = vs.len();
     let half = T::one() / (T::one() + T::one());
     let (mut end, mut lo) = (0, 0);
@@ -191,7 +220,8 @@ pub(crate) fn forward<T: Real>(vs: &[T], plan: Plan<T>, tau: T, simd: bool, acc:
 /// order), writes `tau * dL/dv_k = sum_j sigmoid'((v_k - v_j)/tau) (G_k - G_j)`
 /// into `acc`, which must hold `vs.len()` zeros (the caller divides by
 /// `tau`).
-pub(crate) fn vjp<T: Real>(vs: &[T], gs: &[T], plan: Plan<T>, tau: T, simd: bool, acc: &mut [T]) {
+pub(crate) fn vjp<T: Real>(vs: &[T], gs: &[T], plan: Plan<T>, simd: bool, acc: &mut [T]) {
+    let tau = plan.tau;
     let n = vs.len();
     let mut end = 0;
     for i in 0..n {

@@ -125,7 +125,7 @@ impl<T: Real> SpearmanCorrelation<T> {
         let plan = Plan::choose(self.kernel, n, self.tau, range);
         load(x, plan, vs, idx)?;
         reset(acc, n, T::zero())?;
-        forward(vs, plan, self.tau, self.simd, acc);
+        forward(vs, plan, self.simd, acc);
         reset(out, n, T::zero())?;
         for (&k, &r) in idx.iter().zip(acc.iter()) {
             if let Some(o) = out.get_mut(k as usize) {
@@ -183,7 +183,7 @@ impl<T: Real> SpearmanCorrelation<T> {
     ) -> Result<(T, T), Error> {
         load(p, plan, vs, idx)?;
         reset(b, p.len(), T::zero())?;
-        forward(vs, plan, self.tau, self.simd, b);
+        forward(vs, plan, self.simd, b);
         let mut sab = Sum::new();
         // a in input order, b in vs order: a[idx[k]] pairs with b[k].
         for (&k, &bk) in idx.iter().zip(b.iter()) {
@@ -216,7 +216,7 @@ impl<T: Real> SpearmanCorrelation<T> {
             *bk = pe.alpha * at(a, k) + pe.beta * *bk;
         }
         reset(acc, vs.len(), T::zero())?;
-        vjp(vs, b, plan, self.tau, self.simd, acc);
+        vjp(vs, b, plan, self.simd, acc);
         for (&k, &s) in idx.iter().zip(acc.iter()) {
             if let Some(g) = grad.get_mut(k as usize) {
                 *g = s / self.tau;

@@ -309,3 +309,105 @@ fn results_are_bit_identical_across_calls_and_dirty_workspaces() {
         }
     }
 }
+
+#[test]
+fn mse_overflows_only_when_the_result_does() {
+    // The squares sum past f32::MAX (4 * 2.25e38) but the weighted mean fits.
+    let t = [0.0f32; 4];
+    let p = [1.5e19f32, -1.5e19, 1.5e19, -1.5e19];
+    let mut ws: Workspace<f32, 4> = Workspace::new();
+    for (w, want) in [(1e-10f32, 2.25e28f64), (1.0, 2.25e38)] {
+        let cb = CombinedLoss::new(w, 0.0, 1e-3).unwrap();
+        let v = cb.loss(&t, &p, &mut ws).unwrap();
+        assert!((f64::from(v) / want - 1.0).abs() < 1e-6, "w {w}: {v}");
+        let mut g = [0.0f32; 4];
+        assert_eq!(cb.loss_and_grad(&t, &p, &mut g, &mut ws), Ok(v));
+        assert!((f64::from(g[0]) / (f64::from(w) * 2.0 * 1.5e19 / 4.0) - 1.0).abs() < 1e-6);
+    }
+    // f64: squares beyond f64::MAX individually, result ~1e278.
+    let p64 = [1e154f64, -1e154, 1e154, -1e154];
+    let cb = CombinedLoss::new(1e-30f64, 0.0, 1e-3).unwrap();
+    let mut ws64: Workspace<f64, 4> = Workspace::new();
+    let v = cb.loss(&[0.0; 4], &p64, &mut ws64).unwrap();
+    assert!((v / 1e278 - 1.0).abs() < 1e-12, "{v}");
+    // A result beyond the type is still Error::Overflow.
+    let cb = CombinedLoss::new(10.0f32, 0.0, 1e-3).unwrap();
+    assert_eq!(cb.loss(&t, &p, &mut ws), Err(Error::Overflow));
+}
+
+#[test]
+fn huge_tau_with_overflowing_differences_keeps_the_exact_math() {
+    // x_i - x_j overflows, but (x_i - x_j) / tau is about 1: the pairs are not
+    // saturated. The textbook math on x / tau (exact here) is the reference.
+    let m = f64::MAX;
+    let t = [m, -m, 0.0, m / 2.0];
+    let p = [m / 2.0, -m / 2.0, m / 4.0, 0.0];
+    let scaled = |x: &[f64]| x.iter().map(|v| v / m).collect::<Vec<_>>();
+    let (v_ref, g_ref) = common::spearman(&scaled(&t), &scaled(&p), 1.0);
+    for kernel in KERNELS {
+        let sp = SpearmanCorrelation::new(m).unwrap().with_kernel(kernel);
+        let mut ws: Workspace<f64, 4> = Workspace::new();
+        let mut g = [0.0; 4];
+        let v = sp.loss_and_grad(&t, &p, &mut g, &mut ws).unwrap();
+        assert!((v - v_ref).abs() < 1e-12, "{kernel:?}: {v} vs {v_ref}");
+        // dL/dx = (1/tau) dL/d(x/tau): scaled back, it is the textbook gradient.
+        for (a, b) in g.iter().zip(&g_ref) {
+            assert!(
+                (a * m - b).abs() < 1e-9 * common::max_abs(&g_ref),
+                "{kernel:?}: {a} vs {b}"
+            );
+        }
+    }
+    // Same in f32.
+    let m = f32::MAX;
+    let t = [m, -m, 0.0, m / 2.0];
+    let p = [m / 2.0, -m / 2.0, m / 4.0, 0.0];
+    let sp = SpearmanCorrelation::new(m).unwrap();
+    let mut ws: Workspace<f32, 4> = Workspace::new();
+    let v = sp.loss(&t, &p, &mut ws).unwrap();
+    assert!((f64::from(v) - v_ref).abs() < 1e-6, "{v} vs {v_ref}");
+}
+
+#[test]
+fn a_prepared_target_must_come_from_the_same_configuration() {
+    let t = [0.3f32, -1.0, 2.0, 0.7];
+    let p = [0.1f32, -0.5, 1.5, 0.2];
+    let mut ws: Workspace<f32, 4> = Workspace::new();
+    let base = SpearmanCorrelation::new(0.05f32).unwrap();
+    let mut target: PreparedTarget<f32, 4> = PreparedTarget::new();
+    base.with_kernel(Kernel::Pairwise)
+        .prepare(&t, &mut target, &mut ws)
+        .unwrap();
+    let mismatch = Err(Error::PreparedTargetMismatch);
+    assert_eq!(
+        base.with_kernel(Kernel::Windowed)
+            .loss_prepared(&target, &p, &mut ws),
+        mismatch
+    );
+    assert_eq!(
+        base.with_kernel(Kernel::Pairwise)
+            .with_simd(false)
+            .loss_prepared(&target, &p, &mut ws),
+        mismatch
+    );
+    assert_eq!(
+        SpearmanCorrelation::new(0.5f32)
+            .unwrap()
+            .with_kernel(Kernel::Pairwise)
+            .loss_prepared(&target, &p, &mut ws),
+        mismatch
+    );
+    // The guard does not change the ranks: accepted, same value as unprepared.
+    let guarded = base
+        .with_kernel(Kernel::Pairwise)
+        .with_degenerate_guard(1e-3)
+        .unwrap();
+    assert_eq!(
+        guarded.loss_prepared(&target, &p, &mut ws),
+        guarded.loss(&t, &p, &mut ws)
+    );
+    // A failed prepare leaves the target empty.
+    assert!(base.prepare(&[f32::NAN; 4], &mut target, &mut ws).is_err());
+    assert!(target.is_empty());
+    assert_eq!(base.loss_prepared(&target, &p, &mut ws), Err(Error::Empty));
+}
