@@ -17,8 +17,9 @@ use heapless::Vec;
 /// a 64-bit host. [`Workspace::BYTES`] gives the exact number.
 ///
 /// `Workspace::new` is `const` and does not touch the buffers, so a large
-/// workspace can be a `static` or live in a `Box` without being built on the
-/// stack first.
+/// workspace can be a `static` at no start-up cost. (`Box::new(Workspace::new())`
+/// may build the value on the stack first in unoptimised builds: for a large
+/// `N` on a host prefer a `static` or a thread with a larger stack.)
 pub struct Workspace<T, const N: usize> {
     /// Sorted (or copied) values of the vector being ranked.
     pub(crate) vs: Vec<T, N>,
