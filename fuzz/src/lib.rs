@@ -142,8 +142,10 @@ trait Case<T: Fl>: Sized {
     fn decode(c: &mut Cursor) -> Self;
     /// The loss under test.
     fn loss(&self) -> Self::L;
-    /// The same loss with another `tau` (for `PreparedTargetMismatch`).
-    fn other_tau(&self) -> Option<Self::L>;
+    /// The same loss with another `tau` and settings.
+    fn with(&self, tau: T, cfg: &Config<T>) -> Self::L;
+    /// `tau` and the settings of the loss under test.
+    fn setup(&self) -> (T, Config<T>);
     /// Whether `Overflow` is possible for this valid input.
     fn may_overflow(&self, t: &[T], p: &[T], grad: bool) -> bool;
     /// Checks a successful call (value range, gradient, hard-regime value).
@@ -275,8 +277,12 @@ impl<T: Fl> Case<T> for SpearmanCase<T> {
         self.loss
     }
 
-    fn other_tau(&self) -> Option<Self::L> {
-        other_tau(self.tau).map(|t| configure_spearman(t, &self.cfg))
+    fn with(&self, tau: T, cfg: &Config<T>) -> Self::L {
+        configure_spearman(tau, cfg)
+    }
+
+    fn setup(&self) -> (T, Config<T>) {
+        (self.tau, self.cfg)
     }
 
     fn may_overflow(&self, t: &[T], _p: &[T], grad: bool) -> bool {
@@ -413,8 +419,12 @@ impl<T: Fl> Case<T> for CombinedCase<T> {
         self.loss
     }
 
-    fn other_tau(&self) -> Option<Self::L> {
-        other_tau(self.tau).map(|t| configure_combined(self.mse_w, self.sp_w, t, &self.cfg))
+    fn with(&self, tau: T, cfg: &Config<T>) -> Self::L {
+        configure_combined(self.mse_w, self.sp_w, tau, cfg)
+    }
+
+    fn setup(&self) -> (T, Config<T>) {
+        (self.tau, self.cfg)
     }
 
     fn may_overflow(&self, t: &[T], p: &[T], grad: bool) -> bool {
@@ -432,8 +442,8 @@ impl<T: Fl> Case<T> for CombinedCase<T> {
         if self.mse_w > zero {
             let lmw = self.mse_w.widen().ln();
             let ld = oracle::ln_max_diff(t, p);
-            // The squared differences and their sum, the weighted mean.
-            b = b.max(2.0 * ld + n).max(2.0 * ld + lmw);
+            // The weighted mean square (a difference beyond MAX: ld = inf).
+            b = b.max(2.0 * ld + lmw);
             if grad {
                 // The differences, and the true gradient 2 w (p - t) / n.
                 b = b.max(ld).max(lmw + 2f64.ln() - n + ld);
@@ -560,7 +570,8 @@ fn check_hard<T: Fl>(ctx: &Ctx<T>, tau: T, guard: Option<T>, v: T, sw: T, mse_w:
     // Relative rounding, plus the absolute error of squared differences
     // that underflow (at most half the smallest subnormal each), weighted.
     let tiny = T::of_bits(1).widen();
-    let tol = 1e5 * T::UNIT * (mse.abs() + sw) + tiny * (1.0 + mse_w.widen());
+    let s = oracle::ln_max_diff(ctx.t, ctx.p).exp();
+    let tol = 1e5 * T::UNIT * (mse.abs() + sw) + tiny * (1.0 + mse_w.widen()) * (1.0 + s);
     let close = |s: f64| {
         let want = mse + sw * s;
         !want.is_finite() || (v.widen() - want).abs() <= tol
@@ -716,16 +727,50 @@ fn run<T: Fl, C: Case<T>, const N: usize, const M: usize>(c: &mut Cursor) {
             key(&rv) == key(&rv3),
             "prepared {rv3:?} != unprepared {rv:?}"
         );
-        if let Some(other) = case.other_tau() {
+        // Another tau, kernel or SIMD setting: PreparedTargetMismatch.
+        let (tau, cfg) = case.setup();
+        let kernel = match cfg.kernel {
+            Kernel::Auto => Kernel::Pairwise,
+            Kernel::Pairwise => Kernel::Windowed,
+            _ => Kernel::Auto,
+        };
+        let others = [
+            other_tau(tau).map(|t| case.with(t, &cfg)),
+            Some(case.with(tau, &Config { kernel, ..cfg })),
+            Some(case.with(
+                tau,
+                &Config {
+                    simd: !cfg.simd,
+                    ..cfg
+                },
+            )),
+        ];
+        for other in others.into_iter().flatten() {
             let e = Err(Error::PreparedTargetMismatch);
+            let r = other.loss_prepared(&target, &p, &mut ws);
+            ensure!(ctx, r == e, "{other:?} with the prepared target: {r:?}");
+            let r = other.loss_and_grad_prepared(&target, &p, &mut g3, &mut ws);
             ensure!(
                 ctx,
-                other.loss_prepared(&target, &p, &mut ws) == e,
-                "tau mismatch"
+                r == e,
+                "{other:?} with the prepared target (grad): {r:?}"
             );
-            let r = other.loss_and_grad_prepared(&target, &p, &mut g3, &mut ws);
-            ensure!(ctx, r == e, "tau mismatch (grad)");
         }
+        // Another guard shares the ranks: prepared == unprepared for it.
+        let guard = match cfg.guard {
+            Some(_) => None,
+            None => Some(T::from_f64(1e-3)),
+        };
+        let other = case.with(tau, &Config { guard, ..cfg });
+        let mut g4 = vec![mark1; glen];
+        let r4 = other.loss_and_grad(&t, &p, &mut g4, &mut ws);
+        let mut g5 = vec![mark2; glen];
+        let r5 = other.loss_and_grad_prepared(&target, &p, &mut g5, &mut ws);
+        ensure!(
+            ctx,
+            identical(&r4, &g4, &r5, &g5),
+            "{other:?}: prepared {r5:?} {g5:?} != unprepared {r4:?} {g4:?}"
+        );
     } else {
         ensure!(
             ctx,

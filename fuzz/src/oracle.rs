@@ -143,8 +143,20 @@ pub fn ln_max_diff<T: Fl>(t: &[T], p: &[T]) -> f64 {
         .ln()
 }
 
-/// Centred soft ranks of `x` in `f64` (`h = sigmoid - 1/2` of each pair,
-/// the difference rounded to `T` as the crate computes it), and a bound of
+/// `(x_i - x_j) / tau` to `f64` accuracy: exact differences of `f32`
+/// values; for `f64` values whose difference overflows (opposite signs, no
+/// cancellation), `x_i / tau - x_j / tau`.
+fn z<T: Fl>(xi: T, xj: T, tau: f64) -> f64 {
+    let d = xi.widen() - xj.widen();
+    if d.is_finite() {
+        d / tau
+    } else {
+        xi.widen() / tau - xj.widen() / tau
+    }
+}
+
+/// Centred soft ranks of `x` in `f64` (`h = sigmoid - 1/2` of each pair),
+/// and a bound of
 /// the error of each rank computed in `T`: `n` rounded additions of terms
 /// of at most `1/2`, each term within a few ulps.
 fn soft_ranks<T: Fl>(x: &[T], tau: f64) -> (Vec<f64>, Vec<f64>) {
@@ -154,8 +166,8 @@ fn soft_ranks<T: Fl>(x: &[T], tau: f64) -> (Vec<f64>, Vec<f64>) {
     for i in 0..n {
         let (mut s, mut abs) = (0.0, 0.0);
         for j in 0..n {
-            let d = (x[i] - x[j]).widen();
-            let m = (-(d.abs() / tau)).exp_m1();
+            let d = z(x[i], x[j], tau);
+            let m = (-d.abs()).exp_m1();
             let h = -m / (2.0 * (2.0 + m));
             let h = if d < 0.0 { -h } else { h };
             s += h;
