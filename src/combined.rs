@@ -128,38 +128,64 @@ impl<T: Real> CombinedLoss<T> {
         let Some(grad) = grad else {
             return check::finite_result(value, &[]);
         };
-        let scale = self.mse_weight * (T::one() + T::one()) / T::from_usize(p.len());
+        let two = T::one() + T::one();
+        // 2 w (p - t) / n, in an order that overflows only with the result;
+        // a difference beyond T::MAX is taken in halves.
+        let wn = self.mse_weight / T::from_usize(p.len());
         for ((g, &pk), &tk) in grad.iter_mut().zip(p).zip(t) {
             *g = self.spearman_weight * *g;
             if self.mse_weight > zero {
-                *g = *g + scale * (pk - tk);
+                let d = pk - tk;
+                *g = *g
+                    + if d.is_finite() {
+                        (wn * d) * two
+                    } else {
+                        (wn * half_difference(pk, tk)) * (two + two)
+                    };
             }
         }
         check::finite_result(value, grad).inspect_err(|_| grad.fill(zero))
     }
 }
 
-/// `w * mean((p - t)^2)`, overflowing only when the result does: the
-/// squares are summed relative to the largest difference `s` (so the sum is
-/// at most `n`), and `s` is applied last, `((mean * s) * w) * s`, an order
-/// whose intermediates stay below the result or below `w`. A difference that
-/// itself overflows (`|p - t| > T::MAX`) gives infinity.
+/// `(p - t) / 2`, finite for all finite `p`, `t`.
+#[inline]
+fn half_difference<T: Real>(p: T, t: T) -> T {
+    let half = T::one() / (T::one() + T::one());
+    p * half - t * half
+}
+
+/// `w * mean((p - t)^2)`, overflowing only when the result does: with
+/// `s = max |p - t| / 2` (finite even when a difference overflows), the
+/// squares are summed as `((p - t) / 2s)^2 <= 1`, and the scale applied
+/// last, `(((mean * s) * w) * s) * 4`, an order whose intermediates stay
+/// below the result or below `w`.
 fn weighted_mse<T: Real>(w: T, t: &[T], p: &[T]) -> T {
     let zero = T::zero();
+    let half = T::one() / (T::one() + T::one());
     let s = p
         .iter()
         .zip(t)
-        .fold(zero, |m, (&pk, &tk)| m.max((pk - tk).abs()));
-    if s == zero || !s.is_finite() {
-        return s;
+        .fold(zero, |m, (&pk, &tk)| m.max(half_difference(pk, tk).abs()));
+    if s == zero {
+        return zero;
     }
     let mut sum = Sum::new();
     for (&pk, &tk) in p.iter().zip(t) {
-        let r = (pk - tk) / s;
+        let d = pk - tk;
+        // (p - t) / 2 exactly where the difference is finite (halving is
+        // exact for normal numbers), in halves where it overflows.
+        let h = if d.is_finite() {
+            d * half
+        } else {
+            half_difference(pk, tk)
+        };
+        let r = h / s;
         sum.add(r * r);
     }
+    let four = (T::one() + T::one()) * (T::one() + T::one());
     let mean = sum.value() / T::from_usize(p.len());
-    ((mean * s) * w) * s
+    (((mean * s) * w) * s) * four
 }
 
 impl<T: Real> Default for CombinedLoss<T> {

@@ -411,3 +411,27 @@ fn a_prepared_target_must_come_from_the_same_configuration() {
     assert!(target.is_empty());
     assert_eq!(base.loss_prepared(&target, &p, &mut ws), Err(Error::Empty));
 }
+
+#[test]
+fn mse_of_differences_beyond_max_with_a_tiny_weight() {
+    // Found by fuzzing: p - t overflows f32, but w * mean((p - t)^2) fits.
+    let w = 3.59e-43f32;
+    let t = [6.013_036_6e36f32, 6.013_036_6e36];
+    let p = [-3.402_822_5e38f32, -3.402_821_6e38];
+    let cb = CombinedLoss::new(w, 0.0, 1e-3).unwrap();
+    let mut ws: Workspace<f32, 2> = Workspace::new();
+    let mut g = [0.0f32; 2];
+    let v = cb.loss_and_grad(&t, &p, &mut g, &mut ws).unwrap();
+    let d: Vec<f64> = p
+        .iter()
+        .zip(&t)
+        .map(|(&a, &b)| f64::from(a) - f64::from(b))
+        .collect();
+    let want = f64::from(w) * d.iter().map(|x| x * x).sum::<f64>() / 2.0;
+    assert!((f64::from(v) / want - 1.0).abs() < 1e-5, "{v} vs {want}");
+    for (gk, dk) in g.iter().zip(&d) {
+        let want = 2.0 * f64::from(w) * dk / 2.0;
+        // w is subnormal: a few bits of precision only.
+        assert!((f64::from(*gk) / want - 1.0).abs() < 1e-2, "{gk} vs {want}");
+    }
+}
