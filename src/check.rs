@@ -50,6 +50,7 @@ pub(crate) fn size(n: usize, capacity: usize) -> Result<(), Error> {
 
 /// Every value finite; returns `max - min` (may overflow to `+inf`, which
 /// the kernels handle).
+#[inline(never)]
 pub(crate) fn finite_range<T: Real>(x: &[T], arg: Arg) -> Result<T, Error> {
     let mut lo = T::infinity();
     let mut hi = T::neg_infinity();
