@@ -568,8 +568,10 @@ fn check_hard<T: Fl>(ctx: &Ctx<T>, tau: T, guard: Option<T>, v: T, sw: T, mse_w:
     };
     let sw = sw.widen();
     // Relative rounding, plus the absolute error of squared differences
-    // that underflow (at most half the smallest subnormal each), weighted.
-    let tiny = T::of_bits(1).widen();
+    // that underflow (at most half the smallest subnormal each), weighted,
+    // and a few units of the smallest subnormal for a result that is itself
+    // subnormal (each rounding of a scaling step there costs up to one).
+    let tiny = 4.0 * T::of_bits(1).widen();
     let s = oracle::ln_max_diff(ctx.t, ctx.p).exp();
     let tol = 1e5 * T::UNIT * (mse.abs() + sw) + tiny * (1.0 + mse_w.widen()) * (1.0 + s);
     let close = |s: f64| {
