@@ -100,10 +100,10 @@ fn midranks<T: Fl>(x: &[T]) -> Vec<f64> {
 /// then each sigmoid of the soft rank is exactly 1/2, 0 or 1 in `T` and
 /// the soft ranks are the midranks.
 pub fn hard_regime<T: Fl>(x: &[T], tau: f64) -> bool {
-    let mut v: Vec<f64> = x.iter().map(|a| a.widen()).collect();
-    v.sort_by(f64::total_cmp);
+    let mut v: Vec<T> = x.to_vec();
+    v.sort_by(|a, b| a.widen().total_cmp(&b.widen()));
     v.windows(2)
-        .all(|w| w[0] == w[1] || w[1] - w[0] >= 64.0 * tau)
+        .all(|w| w[0] == w[1] || z(w[1], w[0], tau) >= 64.0)
 }
 
 /// In the hard regime: the loss value `-Sab / sqrt(Saa Sbb + eps)` from
