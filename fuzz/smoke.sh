@@ -7,6 +7,7 @@
 #   fuzz/smoke.sh                    # ~60 s of fuzzing (8 runs x 7 s) plus builds
 #   SMOKE_SECONDS=30 fuzz/smoke.sh   # seconds per target and build
 #   FUZZ_SANITIZER=address fuzz/smoke.sh   # default: none (the crate has no unsafe)
+#   SMOKE_SEED=1 SMOKE_RUNS=30000 fuzz/smoke.sh   # reproducible (CI)
 #
 # Needs rustup's nightly toolchain; installs cargo-fuzz if it is missing.
 set -euo pipefail
@@ -14,6 +15,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SECS=${SMOKE_SECONDS:-7}
 SAN=${FUZZ_SANITIZER:-none}
+# Reproducible runs (CI): SMOKE_SEED fixes libFuzzer's seed, SMOKE_RUNS the
+# number of executions per target and build (the time limit still applies).
+EXTRA=()
+[ -n "${SMOKE_SEED:-}" ] && EXTRA+=("-seed=$SMOKE_SEED")
+[ -n "${SMOKE_RUNS:-}" ] && EXTRA+=("-runs=$SMOKE_RUNS")
 TARGETS=(spearman_f32 spearman_f64 combined_f32 combined_f64)
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -41,7 +47,7 @@ run() {
         # corpus/ collects new inputs (not versioned); seeds/ holds the
         # versioned regression inputs, replayed first.
         if ! cargo +nightly fuzz run -s "$SAN" "$@" "$t" "corpus/$t" "seeds/$t" -- \
-            -max_total_time="$SECS" -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+            -max_total_time="$SECS" -timeout=10 -print_final_stats=1 "${EXTRA[@]}" >"$log" 2>&1; then
             tail -n 60 "$log"
             echo "smoke: FAILED: $t ($label); the input is in fuzz/artifacts/$t/" >&2
             exit 1
