@@ -130,27 +130,40 @@ macro_rules! impl_real {
 impl_real!(f32, 7);
 impl_real!(f64, 12);
 
-/// `h(z) = sigmoid(z) - 1/2` for `z = -|d| / tau <= 0`, signed so that
-/// the result is `h((vi - vj) / tau)` when `d = vj - vi`.
+/// `z = (vj - vi) / tau` without spurious overflow: the difference of two
+/// finite values overflows only when they have opposite signs, and then
+/// `vj / tau - vi / tau` has no cancellation.
+#[inline]
+pub(crate) fn gap<T: Real>(vi: T, vj: T, tau: T) -> T {
+    let d = vj - vi;
+    if d.is_finite() {
+        d / tau
+    } else {
+        vj / tau - vi / tau
+    }
+}
+
+/// `h = sigmoid(-z) - 1/2` for `z = (vj - vi) / tau`, i.e. the centred
+/// sigmoid of `(vi - vj) / tau`.
 ///
 /// With `m = expm1(-|z|)`, `h(-|z|) = m / (2 (2 + m))`: no overflow, and
 /// accurate for small `|z|` (where `sigmoid(z) - 1/2` would cancel).
 #[inline]
-pub(crate) fn centred_sigmoid<T: Real>(d: T, tau: T) -> T {
+pub(crate) fn centred_sigmoid<T: Real>(z: T) -> T {
     let two = T::one() + T::one();
-    let m = (-(d.abs() / tau)).exp_m1_();
+    let m = (-z.abs()).exp_m1_();
     let h = m / (two * (two + m)); // <= 0
-    if d > T::zero() {
+    if z > T::zero() {
         h
     } else {
         -h
     }
 }
 
-/// `sigmoid'(z) = e^-|z| / (1 + e^-|z|)^2` for `z = d / tau` (even).
+/// `sigmoid'(z) = e^-|z| / (1 + e^-|z|)^2` (even).
 #[inline]
-pub(crate) fn sigmoid_prime<T: Real>(d: T, tau: T) -> T {
-    let e = (-(d.abs() / tau)).exp();
+pub(crate) fn sigmoid_prime<T: Real>(z: T) -> T {
+    let e = (-z.abs()).exp();
     let one_e = T::one() + e;
     e / (one_e * one_e)
 }
@@ -162,7 +175,7 @@ pub(crate) fn sigmoid_prime<T: Real>(d: T, tau: T) -> T {
 pub(crate) fn row_forward_scalar<T: Real>(vi: T, tau: T, vs: &[T], acc: &mut [T]) -> T {
     let mut sum = T::zero();
     for (&vj, aj) in vs.iter().zip(acc.iter_mut()) {
-        let h = centred_sigmoid(vj - vi, tau);
+        let h = centred_sigmoid(gap(vi, vj, tau));
         *aj = *aj - h;
         sum = sum + h;
     }
@@ -183,7 +196,7 @@ pub(crate) fn row_grad_scalar<T: Real>(
 ) -> T {
     let mut sum = T::zero();
     for ((&vj, &gj), aj) in vs.iter().zip(gs).zip(acc.iter_mut()) {
-        let q = sigmoid_prime(vj - vi, tau) * (gi - gj);
+        let q = sigmoid_prime(gap(vi, vj, tau)) * (gi - gj);
         *aj = *aj - q;
         sum = sum + q;
     }

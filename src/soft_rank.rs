@@ -9,7 +9,7 @@
 //! gradient (their true contribution is below the rounding of the sums, see
 //! [`window`]).
 
-use crate::real::{row_forward_scalar, row_grad_scalar, Real};
+use crate::real::{gap, row_forward_scalar, row_grad_scalar, Real};
 use crate::Error;
 use core::cmp::Ordering;
 
@@ -49,44 +49,44 @@ pub(crate) fn window_constant<T: Real>(n: usize) -> T {
 pub(crate) struct Plan<T> {
     /// Values are sorted ascending (windowed kernel).
     pub sorted: bool,
-    /// Window width `c * tau` (only used when `sorted`).
+    /// The values span more than `T::MAX`: some differences overflow, and
+    /// pairs are compared through [`gap`] (scalar rows only).
+    pub wide: bool,
+    /// The window constant `c`.
+    pub c: T,
+    /// Window width `c * tau` (may overflow to `+inf`: then nothing saturates).
     pub w: T,
-    /// The `tau` the kernels divide differences by: the loss's `tau`, or 1
-    /// when the values themselves are divided by `tau` (see `choose`).
+    /// The loss's `tau`.
     pub tau: T,
-    /// Divide the values by this before ranking (`Some(tau)`), see `choose`.
-    pub scale: Option<T>,
 }
 
 impl<T: Real> Plan<T> {
     /// Chooses the kernel for a vector of `n` values spanning `range`.
-    ///
-    /// A difference `x_i - x_j` overflows only when `range` does; it is then
-    /// `+-inf` and the pair saturates, which is right when `tau <= 1` (the
-    /// true `|z|` exceeds `T::MAX`). For `tau > 1` the values are divided by
-    /// `tau` first, so `z = x_i / tau - x_j / tau` stays exact in range (and
-    /// overflows, again, only where the pair truly saturates).
     pub fn choose(kernel: Kernel, n: usize, tau: T, range: T) -> Self {
         let c = window_constant::<T>(n);
-        if !range.is_finite() && tau > T::one() {
-            return Plan {
-                sorted: kernel != Kernel::Pairwise,
-                w: c,
-                tau: T::one(),
-                scale: Some(tau),
-            };
-        }
         let w = c * tau;
+        let wide = !range.is_finite();
         let sorted = match kernel {
             Kernel::Pairwise => false,
             Kernel::Windowed => true,
-            Kernel::Auto => range >= w,
+            Kernel::Auto => wide || range > w,
         };
         Plan {
             sorted,
+            wide,
+            c,
             w,
             tau,
-            scale: None,
+        }
+    }
+
+    /// Whether the pair `vi <= vj` is beyond the window (saturated).
+    #[inline]
+    fn saturated(&self, vi: T, vj: T) -> bool {
+        if self.wide {
+            gap(vi, vj, self.tau) > self.c
+        } else {
+            vj - vi > self.w
         }
     }
 }
@@ -121,9 +121,6 @@ pub(crate) fn load<T: Real, const N: usize>(
     };
     vs.clear();
     vs.extend_from_slice(x).map_err(|_| full())?;
-    if let Some(tau) = plan.scale {
-        vs.iter_mut().for_each(|v| *v = *v / tau);
-    }
     idx.clear();
     for k in 0..n {
         // n <= N and n <= u32::MAX are checked at the public boundary.
@@ -168,14 +165,14 @@ fn heapsort<T: Real>(vs: &mut [T], idx: &mut [u32]) {
     }
 }
 
-/// For sorted `vs`, the end of `i`'s window: the first `j > i` with
-/// `vs[j] - vs[i] >= w`, advanced from the previous row's `end`.
+/// For sorted `vs`, the end of `i`'s window: the first `j > i` whose pair
+/// with `i` is saturated, advanced from the previous row's `end`.
 #[inline]
-fn advance_end<T: Real>(vs: &[T], i: usize, w: T, mut end: usize) -> usize {
+fn advance_end<T: Real>(vs: &[T], i: usize, plan: &Plan<T>, mut end: usize) -> usize {
     let vi = vs.get(i).copied().unwrap_or_else(T::zero);
     end = end.max(i + 1);
     while let Some(&vj) = vs.get(end) {
-        if vj - vi >= w {
+        if plan.saturated(vi, vj) {
             break;
         }
         end += 1;
@@ -193,9 +190,10 @@ pub(crate) fn forward<T: Real>(vs: &[T], plan: Plan<T>, simd: bool, acc: &mut [T
     for i in 0..n {
         let vi = vs[i];
         let (below, above) = if plan.sorted {
-            end = advance_end(vs, i, plan.w, end);
-            // lo: first k with vs[i] - vs[k] < w (same predicate as `end`).
-            while lo < i && vs[i] - vs[lo] >= plan.w {
+            end = advance_end(vs, i, &plan, end);
+            // lo: the first k whose pair with i is not saturated (the same
+            // predicate as `end`).
+            while lo < i && plan.saturated(vs[lo], vs[i]) {
                 lo += 1;
             }
             (lo, n - end)
@@ -206,7 +204,9 @@ pub(crate) fn forward<T: Real>(vs: &[T], plan: Plan<T>, simd: bool, acc: &mut [T
         let (head, tail) = acc.split_at_mut(i + 1);
         let row = &vs[i + 1..end];
         let tail = &mut tail[..end - i - 1];
-        let s = if simd {
+        // The SIMD rows take plain differences: not for values spanning
+        // more than T::MAX.
+        let s = if simd && !plan.wide {
             T::row_forward_fast(vi, tau, row, tail)
         } else {
             row_forward_scalar(vi, tau, row, tail)
@@ -226,14 +226,14 @@ pub(crate) fn vjp<T: Real>(vs: &[T], gs: &[T], plan: Plan<T>, simd: bool, acc: &
     let mut end = 0;
     for i in 0..n {
         end = if plan.sorted {
-            advance_end(vs, i, plan.w, end)
+            advance_end(vs, i, &plan, end)
         } else {
             n
         };
         let (head, tail) = acc.split_at_mut(i + 1);
         let (vr, gr) = (&vs[i + 1..end], &gs[i + 1..end]);
         let tail = &mut tail[..end - i - 1];
-        let q = if simd {
+        let q = if simd && !plan.wide {
             T::row_grad_fast(vs[i], gs[i], tau, vr, gr, tail)
         } else {
             row_grad_scalar(vs[i], gs[i], tau, vr, gr, tail)

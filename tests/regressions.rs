@@ -435,3 +435,37 @@ fn mse_of_differences_beyond_max_with_a_tiny_weight() {
         assert!((f64::from(*gk) / want - 1.0).abs() < 1e-2, "{gk} vs {want}");
     }
 }
+
+#[test]
+fn close_large_values_keep_their_precision_when_others_overflow() {
+    // Found by fuzzing: tau > 1 and values spanning more than MAX. Close
+    // pairs must keep the plain difference; only the overflowing pairs need
+    // x_i / tau - x_j / tau.
+    let t = [5.862_068_7e37f32, 5.862_069_7e37, -3e38];
+    let p = [0.0f32, 1.014_120_5e31, 2.028_241e31];
+    let tau = 6.988_130_4e30f32;
+    let widen = |x: &[f32]| x.iter().map(|&v| f64::from(v)).collect::<Vec<_>>();
+    let (want, _) = common::spearman(&widen(&t), &widen(&p), f64::from(tau));
+    assert!((want - 0.646_710_36).abs() < 1e-6);
+    for kernel in KERNELS {
+        for simd in [true, false] {
+            let sp = SpearmanCorrelation::new(tau)
+                .unwrap()
+                .with_kernel(kernel)
+                .with_simd(simd);
+            let mut ws: Workspace<f32, 4> = Workspace::new();
+            let mut g = [0.0f32; 3];
+            let v = sp.loss_and_grad(&t, &p, &mut g, &mut ws).unwrap();
+            assert!(
+                (f64::from(v) - want).abs() < 1e-5,
+                "{kernel:?} simd {simd}: {v} vs {want}"
+            );
+        }
+    }
+    let t = [1.999_999_999_999_999_7e307f64, 2e307, -1.7e308];
+    let p = [0.0f64, 2.494_800_386_918_4e291, 4.989_600_773_836_8e291];
+    let sp = SpearmanCorrelation::new(2.220_446_049_250_312_8e291f64).unwrap();
+    let mut ws: Workspace<f64, 4> = Workspace::new();
+    let v = sp.loss(&t, &p, &mut ws).unwrap();
+    assert!((v - 0.689_801_90).abs() < 1e-7, "{v}");
+}
