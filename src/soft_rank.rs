@@ -50,44 +50,38 @@ pub(crate) struct Plan<T> {
     /// Values are sorted ascending (windowed kernel).
     pub sorted: bool,
     /// The values span more than `T::MAX`: some differences overflow, and
-    /// pairs are compared through [`gap`] (scalar rows only).
+    /// only the scalar rows (which compare through [`gap`]) take them.
     pub wide: bool,
-    /// The window constant `c`.
+    /// The window constant `c`: a pair with `|z| > c` is saturated.
     pub c: T,
-    /// Window width `c * tau` (may overflow to `+inf`: then nothing saturates).
-    pub w: T,
     /// The loss's `tau`.
     pub tau: T,
 }
 
 impl<T: Real> Plan<T> {
     /// Chooses the kernel for a vector of `n` values spanning `range`.
+    #[inline(never)]
     pub fn choose(kernel: Kernel, n: usize, tau: T, range: T) -> Self {
         let c = window_constant::<T>(n);
-        let w = c * tau;
-        let wide = !range.is_finite();
         let sorted = match kernel {
             Kernel::Pairwise => false,
             Kernel::Windowed => true,
-            Kernel::Auto => wide || range > w,
+            // Sorting buys nothing when no pair is beyond the window.
+            Kernel::Auto => !(range / tau <= c),
         };
         Plan {
             sorted,
-            wide,
+            wide: !range.is_finite(),
             c,
-            w,
             tau,
         }
     }
 
-    /// Whether the pair `vi <= vj` is beyond the window (saturated).
+    /// Whether the pair `vi <= vj` is beyond the window (saturated):
+    /// `(vj - vi) / tau > c`, overflow-safe.
     #[inline]
     fn saturated(&self, vi: T, vj: T) -> bool {
-        if self.wide {
-            gap(vi, vj, self.tau) > self.c
-        } else {
-            vj - vi > self.w
-        }
+        gap(vi, vj, self.tau) > self.c
     }
 }
 
