@@ -171,7 +171,10 @@ pub(crate) fn sigmoid_prime<T: Real>(z: T) -> T {
 /// One row of the half-pair forward kernel: for every `j`, with
 /// `h_j = sigmoid((vi - vs[j]) / tau) - 1/2`, subtract `h_j` from `acc[j]`
 /// and return `sum_j h_j`. `acc` and `vs` have the same length.
-#[inline]
+///
+/// Out of line: one copy serves every call site (a call per row, not per
+/// pair), which keeps the firmware small.
+#[inline(never)]
 pub(crate) fn row_forward_scalar<T: Real>(vi: T, tau: T, vs: &[T], acc: &mut [T]) -> T {
     let mut sum = T::zero();
     for (&vj, aj) in vs.iter().zip(acc.iter_mut()) {
@@ -184,8 +187,8 @@ pub(crate) fn row_forward_scalar<T: Real>(vi: T, tau: T, vs: &[T], acc: &mut [T]
 
 /// One row of the half-pair gradient kernel: for every `j`, with
 /// `q_j = sigmoid'((vi - vs[j]) / tau) * (gi - gs[j])`, subtract `q_j` from
-/// `acc[j]` and return `sum_j q_j`.
-#[inline]
+/// `acc[j]` and return `sum_j q_j`. Out of line, as `row_forward_scalar`.
+#[inline(never)]
 pub(crate) fn row_grad_scalar<T: Real>(
     vi: T,
     gi: T,

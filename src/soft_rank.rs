@@ -67,7 +67,7 @@ impl<T: Real> Plan<T> {
             Kernel::Pairwise => false,
             Kernel::Windowed => true,
             // Sorting buys nothing when no pair is beyond the window.
-            Kernel::Auto => !(range / tau <= c),
+            Kernel::Auto => range / tau > c,
         };
         Plan {
             sorted,
