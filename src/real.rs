@@ -16,10 +16,14 @@ pub(crate) mod sealed {
         /// `exp(x) - 1` beyond (one exponential routine in the binary
         /// instead of two, which matters on a microcontroller).
         fn exp_m1_(self) -> Self;
-        /// Forward row, see [`super::row_forward_scalar`].
-        fn row_forward_fast(vi: Self, tau: Self, vs: &[Self], acc: &mut [Self]) -> Self;
-        /// Gradient row, see [`super::row_grad_scalar`].
+        /// Forward row, see [`super::row_forward_scalar`]: the SIMD row when
+        /// `simd` (and the `std` feature), else the scalar one. One call site
+        /// per kernel, so the row is inlined once.
+        fn row_forward_fast(simd: bool, vi: Self, tau: Self, vs: &[Self], acc: &mut [Self])
+            -> Self;
+        /// Gradient row, see [`super::row_grad_scalar`]; `simd` as above.
         fn row_grad_fast(
+            simd: bool,
             vi: Self,
             gi: Self,
             tau: Self,
@@ -102,14 +106,24 @@ macro_rules! impl_real {
                 }
             }
             #[inline]
-            fn row_forward_fast(vi: Self, tau: Self, vs: &[Self], acc: &mut [Self]) -> Self {
+            fn row_forward_fast(
+                simd: bool,
+                vi: Self,
+                tau: Self,
+                vs: &[Self],
+                acc: &mut [Self],
+            ) -> Self {
                 #[cfg(feature = "std")]
-                return crate::simd::$t::row_forward(vi, tau, vs, acc);
+                if simd {
+                    return crate::simd::$t::row_forward(vi, tau, vs, acc);
+                }
                 #[cfg(not(feature = "std"))]
-                return row_forward_scalar(vi, tau, vs, acc);
+                let _ = simd;
+                row_forward_scalar(vi, tau, vs, acc)
             }
             #[inline]
             fn row_grad_fast(
+                simd: bool,
                 vi: Self,
                 gi: Self,
                 tau: Self,
@@ -118,9 +132,12 @@ macro_rules! impl_real {
                 acc: &mut [Self],
             ) -> Self {
                 #[cfg(feature = "std")]
-                return crate::simd::$t::row_grad(vi, gi, tau, vs, gs, acc);
+                if simd {
+                    return crate::simd::$t::row_grad(vi, gi, tau, vs, gs, acc);
+                }
                 #[cfg(not(feature = "std"))]
-                return row_grad_scalar(vi, gi, tau, vs, gs, acc);
+                let _ = simd;
+                row_grad_scalar(vi, gi, tau, vs, gs, acc)
             }
         }
     };
@@ -171,10 +188,7 @@ pub(crate) fn sigmoid_prime<T: Real>(z: T) -> T {
 /// One row of the half-pair forward kernel: for every `j`, with
 /// `h_j = sigmoid((vi - vs[j]) / tau) - 1/2`, subtract `h_j` from `acc[j]`
 /// and return `sum_j h_j`. `acc` and `vs` have the same length.
-///
-/// Out of line: one copy serves every call site (a call per row, not per
-/// pair), which keeps the firmware small.
-#[inline(never)]
+#[inline]
 pub(crate) fn row_forward_scalar<T: Real>(vi: T, tau: T, vs: &[T], acc: &mut [T]) -> T {
     let mut sum = T::zero();
     for (&vj, aj) in vs.iter().zip(acc.iter_mut()) {
@@ -187,8 +201,8 @@ pub(crate) fn row_forward_scalar<T: Real>(vi: T, tau: T, vs: &[T], acc: &mut [T]
 
 /// One row of the half-pair gradient kernel: for every `j`, with
 /// `q_j = sigmoid'((vi - vs[j]) / tau) * (gi - gs[j])`, subtract `q_j` from
-/// `acc[j]` and return `sum_j q_j`. Out of line, as `row_forward_scalar`.
-#[inline(never)]
+/// `acc[j]` and return `sum_j q_j`.
+#[inline]
 pub(crate) fn row_grad_scalar<T: Real>(
     vi: T,
     gi: T,

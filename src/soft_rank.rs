@@ -9,7 +9,7 @@
 //! gradient (their true contribution is below the rounding of the sums, see
 //! [`window`]).
 
-use crate::real::{gap, row_forward_scalar, row_grad_scalar, Real};
+use crate::real::{gap, Real};
 use crate::Error;
 use core::cmp::Ordering;
 
@@ -200,11 +200,7 @@ pub(crate) fn forward<T: Real>(vs: &[T], plan: Plan<T>, simd: bool, acc: &mut [T
         let tail = &mut tail[..end - i - 1];
         // The SIMD rows take plain differences: not for values spanning
         // more than T::MAX.
-        let s = if simd && !plan.wide {
-            T::row_forward_fast(vi, tau, row, tail)
-        } else {
-            row_forward_scalar(vi, tau, row, tail)
-        };
+        let s = T::row_forward_fast(simd && !plan.wide, vi, tau, row, tail);
         let count = T::from_usize(below) - T::from_usize(above);
         head[i] = (head[i] + s) + half * count;
     }
@@ -227,11 +223,7 @@ pub(crate) fn vjp<T: Real>(vs: &[T], gs: &[T], plan: Plan<T>, simd: bool, acc: &
         let (head, tail) = acc.split_at_mut(i + 1);
         let (vr, gr) = (&vs[i + 1..end], &gs[i + 1..end]);
         let tail = &mut tail[..end - i - 1];
-        let q = if simd && !plan.wide {
-            T::row_grad_fast(vs[i], gs[i], tau, vr, gr, tail)
-        } else {
-            row_grad_scalar(vs[i], gs[i], tau, vr, gr, tail)
-        };
+        let q = T::row_grad_fast(simd && !plan.wide, vs[i], gs[i], tau, vr, gr, tail);
         head[i] = head[i] + q;
     }
 }
