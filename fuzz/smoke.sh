@@ -55,7 +55,7 @@ run() {
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
         runs=${runs:-0}
         total=$((total + runs))
-        printf '%-14s %-7s %10d executions in %s s\n' "$t" "$label" "$runs" "$SECS"
+        printf '%-14s %-7s %10d executions (time limit %s s)\n' "$t" "$label" "$runs" "$SECS"
     done
 }
 
