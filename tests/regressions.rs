@@ -469,3 +469,21 @@ fn close_large_values_keep_their_precision_when_others_overflow() {
     let v = sp.loss(&t, &p, &mut ws).unwrap();
     assert!((v - 0.689_801_90).abs() < 1e-7, "{v}");
 }
+
+#[test]
+fn the_largest_mse_weight_gives_a_finite_gradient() {
+    // Found by fuzzing: the gradient scale 2 w / n overflowed for w > MAX/2.
+    let mut ws: Workspace<f32, 2> = Workspace::new();
+    let cb = CombinedLoss::new(f32::MAX, 0.0, 1e-3).unwrap();
+    let mut g = [1.0f32];
+    assert_eq!(cb.loss_and_grad(&[0.0], &[0.0], &mut g, &mut ws), Ok(0.0));
+    assert_eq!(g, [0.0]);
+    let mut ws64: Workspace<f64, 2> = Workspace::new();
+    let cb = CombinedLoss::new(f64::MAX, 0.0, 1e-3).unwrap();
+    let mut g = [1.0f64; 2];
+    let v = cb
+        .loss_and_grad(&[0.0, 0.0], &[1e-300, -1e-300], &mut g, &mut ws64)
+        .unwrap();
+    assert!(v.is_finite() && g.iter().all(|x| x.is_finite()));
+    assert!((g[0] - f64::MAX * 1e-300).abs() <= 1e-12 * f64::MAX * 1e-300);
+}
