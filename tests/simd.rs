@@ -30,35 +30,14 @@
 //! Without the `std` feature `with_simd` changes nothing: the results must
 //! then be bit-identical, and that is what is checked.
 
+mod common;
+
+use common::{centred_ranks, sigmoid_prime};
 use proptest::prelude::*;
 use rankloss::{CombinedLoss, Kernel, Loss, Real, SpearmanCorrelation, Workspace};
 
 /// Capacity of the test workspaces (cases have `n <= 300`).
 const CAP: usize = 320;
-
-/// `sigmoid(z)`, stable.
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// `sigmoid'(z)`.
-fn sigmoid_prime(z: f64) -> f64 {
-    let e = (-z.abs()).exp();
-    e / ((1.0 + e) * (1.0 + e))
-}
-
-/// Centred soft ranks, textbook double loop in `f64`.
-fn centred_ranks(x: &[f64], tau: f64) -> Vec<f64> {
-    let half_n = x.len() as f64 / 2.0;
-    x.iter()
-        .map(|&xi| x.iter().map(|&xj| sigmoid((xi - xj) / tau)).sum::<f64>() - half_n)
-        .collect()
-}
 
 /// The per-element gradient scale `S_k` of the module docs.
 fn grad_scale(t: &[f64], p: &[f64], tau: f64, weight: f64, min_normal: f64) -> Vec<f64> {

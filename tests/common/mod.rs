@@ -32,13 +32,26 @@ impl Rng {
     }
 }
 
-fn sigmoid(z: f64) -> f64 {
+/// `sigmoid(z)`, stable.
+pub fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
     } else {
         let e = z.exp();
         e / (1.0 + e)
     }
+}
+
+/// `sigmoid'(z)`.
+pub fn sigmoid_prime(z: f64) -> f64 {
+    let e = (-z.abs()).exp();
+    e / ((1.0 + e) * (1.0 + e))
+}
+
+/// Centred soft ranks: `soft_ranks` minus the exact mean `n/2`.
+pub fn centred_ranks(x: &[f64], tau: f64) -> Vec<f64> {
+    let half_n = x.len() as f64 / 2.0;
+    soft_ranks(x, tau).iter().map(|r| r - half_n).collect()
 }
 
 /// Textbook soft ranks `r_i = sum_j sigmoid((x_i - x_j) / tau)`.
